@@ -1,0 +1,206 @@
+// Picks next tokens from logits: penalties, then temperature, top-k, top-p and min-p, then a seeded draw.
+//
+// Log-probabilities reported with each token are the model's own (log-softmax of the raw logits, before
+// penalties and temperature): that is the confidence the small-to-large cascade needs, whatever the sampling.
+// Presence and frequency penalties count generated tokens only, repetition penalty counts the recent window of
+// prompt and output, as vLLM does for OpenAI-compatible requests.
+package io.puhui.engine.sampling;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+public final class Sampler {
+    private final SamplingParams params;
+    private final SplittableRandom random;
+    private final Map<Integer, Integer> generatedCounts = new HashMap<>();
+    private final int[] recent;
+    private int recentCount;
+    private int recentNext;
+
+    public Sampler(SamplingParams params) {
+        this.params = params;
+        this.random = new SplittableRandom(params.seed());
+        this.recent = new int[Math.max(1, params.repetitionWindow())];
+    }
+
+    public SamplingParams params() {
+        return params;
+    }
+
+    /** Tells the sampler about prompt tokens, for the repetition window. */
+    public void acceptPrompt(int[] tokens) {
+        for (int t : tokens) {
+            remember(t);
+        }
+    }
+
+    /** Records a generated token (whether or not this sampler chose it). */
+    public void accept(int token) {
+        generatedCounts.merge(token, 1, Integer::sum);
+        remember(token);
+    }
+
+    private void remember(int token) {
+        recent[recentNext] = token;
+        recentNext = (recentNext + 1) % recent.length;
+        recentCount = Math.min(recentCount + 1, recent.length);
+    }
+
+    /** Chooses the next token. {@code logits} is not modified. The chosen token is not yet {@link #accept}ed. */
+    public SampledToken sample(float[] logits, int vocabSize) {
+        float[] l = Arrays.copyOf(logits, vocabSize);
+        applyPenalties(l);
+        int chosen = params.greedy() ? argmax(l) : draw(l);
+        return describe(logits, vocabSize, chosen);
+    }
+
+    private void applyPenalties(float[] l) {
+        if (params.repetitionPenalty() != 1f && params.repetitionWindow() > 0) {
+            float p = params.repetitionPenalty();
+            boolean[] seen = new boolean[l.length];
+            for (int i = 0; i < recentCount; i++) {
+                int t = recent[i];
+                if (t >= 0 && t < l.length && !seen[t]) {
+                    seen[t] = true;
+                    l[t] = l[t] > 0 ? l[t] / p : l[t] * p;
+                }
+            }
+        }
+        if (params.presencePenalty() != 0f || params.frequencyPenalty() != 0f) {
+            for (var e : generatedCounts.entrySet()) {
+                int t = e.getKey();
+                if (t < l.length) {
+                    l[t] -= params.presencePenalty() + params.frequencyPenalty() * e.getValue();
+                }
+            }
+        }
+    }
+
+    private static int argmax(float[] l) {
+        int best = 0;
+        for (int i = 1; i < l.length; i++) {
+            if (l[i] > l[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private int draw(float[] l) {
+        float invT = 1f / params.temperature();
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : l) {
+            max = Math.max(max, v);
+        }
+        // Probabilities after temperature; then keep the candidates that survive top-k, top-p and min-p.
+        float[] p = new float[l.length];
+        double sum = 0;
+        for (int i = 0; i < l.length; i++) {
+            p[i] = (float) Math.exp((l[i] - max) * invT);
+            sum += p[i];
+        }
+        float pMax = 0;
+        for (int i = 0; i < p.length; i++) {
+            p[i] /= (float) sum;
+            pMax = Math.max(pMax, p[i]);
+        }
+        int[] ids = candidates(p, pMax);
+        double kept = 0;
+        for (int id : ids) {
+            kept += p[id];
+        }
+        double r = random.nextDouble() * kept;
+        double acc = 0;
+        for (int id : ids) {
+            acc += p[id];
+            if (r < acc) {
+                return id;
+            }
+        }
+        return ids[ids.length - 1];
+    }
+
+    /** Token ids that may be drawn, most likely first. */
+    private int[] candidates(float[] p, float pMax) {
+        // A cheap floor first: anything below it can never be in the top-p nucleus or pass min-p,
+        // so a 150k vocabulary is not sorted in full.
+        float floor = params.minP() > 0 ? params.minP() * pMax : 0f;
+        if (params.topP() < 1f) {
+            floor = Math.max(floor, (1f - params.topP()) / (p.length - 1));
+        }
+        int n = 0;
+        Integer[] boxed;
+        {
+            int[] tmp = new int[p.length];
+            for (int i = 0; i < p.length; i++) {
+                if (p[i] >= floor) {
+                    tmp[n++] = i;
+                }
+            }
+            boxed = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                boxed[i] = tmp[i];
+            }
+        }
+        Arrays.sort(boxed, (a, b) -> p[a] != p[b] ? Float.compare(p[b], p[a]) : Integer.compare(a, b));
+        int keep = boxed.length;
+        if (params.topK() > 0) {
+            keep = Math.min(keep, params.topK());
+        }
+        if (params.topP() < 1f) {
+            double cum = 0;
+            for (int i = 0; i < keep; i++) {
+                cum += p[boxed[i]];
+                if (cum >= params.topP()) {
+                    keep = i + 1;
+                    break;
+                }
+            }
+        }
+        keep = Math.max(1, keep);
+        int[] out = new int[keep];
+        for (int i = 0; i < keep; i++) {
+            out[i] = boxed[i];
+        }
+        return out;
+    }
+
+    private SampledToken describe(float[] logits, int vocabSize, int chosen) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocabSize; i++) {
+            max = Math.max(max, logits[i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < vocabSize; i++) {
+            sum += Math.exp(logits[i] - max);
+        }
+        float logZ = (float) (max + Math.log(sum));
+        List<SampledToken.Candidate> top = List.of();
+        int n = params.topLogprobs();
+        if (n > 0) {
+            // Partial selection of the n best by a small insertion-sorted buffer.
+            int[] best = new int[n];
+            int filled = 0;
+            for (int i = 0; i < vocabSize; i++) {
+                if (filled < n || logits[i] > logits[best[filled - 1]]) {
+                    int j = filled < n ? filled++ : n - 1;
+                    while (j > 0 && logits[best[j - 1]] < logits[i]) {
+                        best[j] = best[j - 1];
+                        j--;
+                    }
+                    best[j] = i;
+                }
+            }
+            top = new ArrayList<>(filled);
+            for (int i = 0; i < filled; i++) {
+                top.add(new SampledToken.Candidate(best[i], logits[best[i]] - logZ));
+            }
+            top = List.copyOf(top);
+        }
+        return new SampledToken(chosen, logits[chosen] - logZ, top);
+    }
+}

@@ -1,0 +1,127 @@
+// Vectorised dot products of float activations with weight rows, fused with dequantisation (Vector API).
+// Generation is bound by reading weights, so the quantised rows are decoded in registers, never stored.
+package io.puhui.engine.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+final class DotKernels {
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    /** Byte vectors with as many lanes as {@link #F}, so a byte-to-float conversion fills one float vector. */
+    static final VectorSpecies<Byte> B = L >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+    /** Plain scalar loops where the CPU has no useful vectors (or when disabled for comparison). */
+    static final boolean VECTOR = L >= 8 && !Boolean.getBoolean("puhui.scalar");
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private DotKernels() {
+    }
+
+    static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        int i = 0;
+        float sum = 0;
+        if (VECTOR && n >= L) {
+            FloatVector acc0 = FloatVector.zero(F);
+            FloatVector acc1 = FloatVector.zero(F);
+            int upper2 = n - 2 * L;
+            for (; i <= upper2; i += 2 * L) {
+                acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
+                acc1 = FloatVector.fromArray(F, a, ao + i + L).fma(FloatVector.fromArray(F, b, bo + i + L), acc1);
+            }
+            for (; i <= n - L; i += L) {
+                acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
+            }
+            sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            sum += a[ao + i] * b[bo + i];
+        }
+        return sum;
+    }
+
+    static float dotF32(MemorySegment w, long off, float[] x, int xo, int n) {
+        int i = 0;
+        float sum = 0;
+        if (VECTOR) {
+            FloatVector acc = FloatVector.zero(F);
+            for (; i <= n - L; i += L) {
+                acc = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), acc);
+            }
+            sum = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            sum += w.get(BlockCodec.FLOAT, off + 4L * i) * x[xo + i];
+        }
+        return sum;
+    }
+
+    static float dotF16(MemorySegment w, long off, float[] x, int xo, int n) {
+        float sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += Float.float16ToFloat(w.get(BlockCodec.SHORT, off + 2L * i)) * x[xo + i];
+        }
+        return sum;
+    }
+
+    static float dotQ8_0(MemorySegment w, long off, float[] x, int xo, int n) {
+        int blocks = n / 32;
+        if (!VECTOR) {
+            return dotByBlocks(io.puhui.engine.gguf.GgmlType.Q8_0, w, off, x, xo, n);
+        }
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long bo = off + 34L * b;
+            int xb = xo + 32 * b;
+            FloatVector sum = FloatVector.zero(F);
+            for (int j = 0; j < 32; j += L) {
+                FloatVector wv = (FloatVector) ByteVector.fromMemorySegment(B, w, bo + 2 + j, LE)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                sum = wv.fma(FloatVector.fromArray(F, x, xb + j), sum);
+            }
+            acc = sum.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    static float dotQ4_0(MemorySegment w, long off, float[] x, int xo, int n) {
+        int blocks = n / 32;
+        if (!VECTOR) {
+            return dotByBlocks(io.puhui.engine.gguf.GgmlType.Q4_0, w, off, x, xo, n);
+        }
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long bo = off + 18L * b;
+            int xb = xo + 32 * b;
+            FloatVector sum = FloatVector.zero(F);
+            for (int j = 0; j < 16; j += L) {
+                ByteVector q = ByteVector.fromMemorySegment(B, w, bo + 2 + j, LE);
+                FloatVector lo = (FloatVector) q.and((byte) 0xF).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                sum = lo.fma(FloatVector.fromArray(F, x, xb + j), sum);
+                sum = hi.fma(FloatVector.fromArray(F, x, xb + 16 + j), sum);
+            }
+            acc = sum.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[256]);
+
+    /** Any block format: decode one block into a small buffer, then a float dot product. */
+    static float dotByBlocks(io.puhui.engine.gguf.GgmlType type, MemorySegment w, long off, float[] x, int xo, int n) {
+        float[] buf = BLOCK.get();
+        int bs = type.blockSize;
+        float sum = 0;
+        for (int b = 0; b < n / bs; b++) {
+            BlockCodec.dequantizeBlock(type, w, off + (long) b * type.bytesPerBlock, buf, 0);
+            sum += dot(buf, 0, x, xo + b * bs, bs);
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,117 @@
+// A weight matrix in its file encoding (rows of ne[0] values), multiplied with float activations in place.
+package io.puhui.engine.tensor;
+
+import io.puhui.engine.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+
+public final class WeightMatrix {
+    private final String name;
+    private final GgmlType type;
+    private final int rows;
+    private final int cols;
+    private final long rowBytes;
+    private final MemorySegment data;
+
+    public WeightMatrix(String name, GgmlType type, int rows, int cols, MemorySegment data) {
+        if (cols % type.blockSize != 0) {
+            throw new IllegalArgumentException(name + ": row width " + cols + " is not a multiple of the "
+                    + type + " block size " + type.blockSize);
+        }
+        this.name = name;
+        this.type = type;
+        this.rows = rows;
+        this.cols = cols;
+        this.rowBytes = type.byteSize(cols);
+        if (data.byteSize() < rowBytes * rows) {
+            throw new IllegalArgumentException(name + ": " + data.byteSize() + " bytes, need " + rowBytes * rows);
+        }
+        this.data = data;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public GgmlType type() {
+        return type;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    public long byteSize() {
+        return rowBytes * rows;
+    }
+
+    public MemorySegment data() {
+        return data;
+    }
+
+    /** Dot product of row {@code row} with {@code x[xo .. xo+cols)}. */
+    public float dot(int row, float[] x, int xo) {
+        long off = row * rowBytes;
+        return switch (type) {
+            case F32 -> DotKernels.dotF32(data, off, x, xo, cols);
+            case F16 -> DotKernels.dotF16(data, off, x, xo, cols);
+            case Q8_0 -> DotKernels.dotQ8_0(data, off, x, xo, cols);
+            case Q4_0 -> DotKernels.dotQ4_0(data, off, x, xo, cols);
+            case BF16 -> dotDecoded(row, x, xo);
+            default -> DotKernels.dotByBlocks(type, data, off, x, xo, cols);
+        };
+    }
+
+    private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
+
+    private float[] rowBuffer() {
+        float[] buf = ROW.get();
+        if (buf.length < cols) {
+            buf = new float[cols];
+            ROW.set(buf);
+        }
+        return buf;
+    }
+
+    private float dotDecoded(int row, float[] x, int xo) {
+        float[] buf = rowBuffer();
+        dequantizeRow(row, buf, 0);
+        return DotKernels.dot(buf, 0, x, xo, cols);
+    }
+
+    public void dequantizeRow(int row, float[] dst, int dstOff) {
+        BlockCodec.dequantize(type, data, row * rowBytes, dst, dstOff, cols);
+    }
+
+    /** {@code out[r] = row_r · x} for every row, split over the team. */
+    public void matvec(ThreadTeam team, float[] x, float[] out) {
+        team.forRange(rows, 16, (start, end) -> {
+            for (int r = start; r < end; r++) {
+                out[r] = dot(r, x, 0);
+            }
+        });
+    }
+
+    /**
+     * {@code outs[b][r] = row_r · xs[b]} for {@code b < batch}: each row is decoded once and used for the
+     * whole batch, which is what makes prompt processing and multi-sequence decoding cheaper than one at a time.
+     */
+    public void matmul(ThreadTeam team, float[][] xs, float[][] outs, int batch) {
+        if (batch == 1) {
+            matvec(team, xs[0], outs[0]);
+            return;
+        }
+        team.forRange(rows, 4, (start, end) -> {
+            float[] buf = rowBuffer();
+            for (int r = start; r < end; r++) {
+                dequantizeRow(r, buf, 0);
+                for (int b = 0; b < batch; b++) {
+                    outs[b][r] = DotKernels.dot(buf, 0, xs[b], 0, cols);
+                }
+            }
+        });
+    }
+}
