@@ -16,18 +16,46 @@ public final class ThreadTeam implements AutoCloseable {
 
     private static final long SPIN_NANOS = 50_000;
 
+    /** One call's work. Immutable but for its counters, so a worker still finishing an old job cannot
+     *  take a chunk of the next one with stale fields. */
+    private static final class Job {
+        final RangeTask task;
+        final int total;
+        final int chunkSize;
+        final int chunkCount;
+        final AtomicInteger nextChunk = new AtomicInteger();
+        final AtomicInteger chunksLeft;
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Job(RangeTask task, int total, int chunkSize) {
+            this.task = task;
+            this.total = total;
+            this.chunkSize = chunkSize;
+            this.chunkCount = (total + chunkSize - 1) / chunkSize;
+            this.chunksLeft = new AtomicInteger(chunkCount);
+        }
+
+        void work() {
+            int c;
+            while ((c = nextChunk.getAndIncrement()) < chunkCount) {
+                int start = c * chunkSize;
+                int end = Math.min(total, start + chunkSize);
+                try {
+                    task.run(start, end);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    chunksLeft.decrementAndGet();
+                }
+            }
+        }
+    }
+
     private final int size;
     private final Thread[] workers;
     private final ReentrantLock lock = new ReentrantLock();
-    private final AtomicInteger nextChunk = new AtomicInteger();
-    private final AtomicInteger chunksLeft = new AtomicInteger();
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private volatile long generation;
+    private volatile Job job;
     private volatile boolean closed;
-    private RangeTask task;
-    private int total;
-    private int chunkSize;
-    private int chunkCount;
 
     public ThreadTeam(int threads) {
         if (threads < 1) {
@@ -57,23 +85,16 @@ public final class ThreadTeam implements AutoCloseable {
         lock.lock();
         try {
             int chunks = Math.min((n + grain - 1) / grain, size * 4);
-            this.task = task;
-            this.total = n;
-            this.chunkSize = (n + chunks - 1) / chunks;
-            this.chunkCount = (n + chunkSize - 1) / chunkSize;
-            nextChunk.set(0);
-            chunksLeft.set(chunkCount);
-            failure.set(null);
-            generation++; // publishes the fields above to the workers
+            Job j = new Job(task, n, (n + chunks - 1) / chunks);
+            job = j;
             for (Thread w : workers) {
                 LockSupport.unpark(w);
             }
-            work();
-            while (chunksLeft.get() > 0) {
+            j.work();
+            while (j.chunksLeft.get() > 0) {
                 Thread.onSpinWait();
             }
-            this.task = null;
-            Throwable t = failure.get();
+            Throwable t = j.failure.get();
             if (t instanceof RuntimeException re) {
                 throw re;
             }
@@ -85,26 +106,12 @@ public final class ThreadTeam implements AutoCloseable {
         }
     }
 
-    private void work() {
-        int c;
-        while ((c = nextChunk.getAndIncrement()) < chunkCount) {
-            int start = c * chunkSize;
-            int end = Math.min(total, start + chunkSize);
-            try {
-                task.run(start, end);
-            } catch (Throwable t) {
-                failure.compareAndSet(null, t);
-            } finally {
-                chunksLeft.decrementAndGet();
-            }
-        }
-    }
-
     private void workerLoop() {
-        long seen = 0;
+        Job seen = null;
         while (!closed) {
             long spinUntil = System.nanoTime() + SPIN_NANOS;
-            while (generation == seen && !closed) {
+            Job j;
+            while ((j = job) == seen && !closed) {
                 if (System.nanoTime() < spinUntil) {
                     Thread.onSpinWait();
                 } else {
@@ -114,8 +121,8 @@ public final class ThreadTeam implements AutoCloseable {
             if (closed) {
                 return;
             }
-            seen = generation;
-            work();
+            seen = j;
+            j.work();
         }
     }
 
