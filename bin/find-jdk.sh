@@ -2,10 +2,14 @@
 # Order: $JAVA_HOME, then `java` on PATH, then the usual install places on Linux and macOS.
 
 puhui_java_major() { # prints the feature version of the JDK whose home is $1, or nothing
-  local out
+  local out=""
   [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] || return 0
-  out=$("$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')
-  case "$out" in 1.*) echo "${out#1.}" ;; *) echo "$out" ;; esac
+  # the release file is instant to read; running java is the fallback for JDKs without one
+  [ -f "$1/release" ] && out=$(sed -n 's/^JAVA_VERSION="\([0-9.]*\).*/\1/p' "$1/release")
+  [ -n "$out" ] || out=$("$1/bin/java" -XshowSettings:properties -version 2>&1 \
+                           | sed -n 's/^ *java\.specification\.version = //p')
+  case "$out" in 1.*) out="${out#1.}" ;; esac
+  echo "${out%%.*}"
 }
 
 puhui_find_jdk() {
@@ -15,10 +19,18 @@ puhui_find_jdk() {
   if command -v javac >/dev/null 2>&1; then
     cands+=("$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")")
   fi
-  for cand in /usr/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk* /usr/local/java/* \
-              "$HOME"/.sdkman/candidates/java/* "$HOME"/.jdks/* \
-              /Library/Java/JavaVirtualMachines/*/Contents/Home; do
-    [ -d "$cand" ] && cands+=("$cand")
+  local -a roots
+  if [ -n "${PUHUI_JDK_DIRS:-}" ]; then
+    IFS=: read -r -a roots <<<"$PUHUI_JDK_DIRS"
+  else
+    roots=(/usr/lib/jvm /usr/java /opt/java /opt /usr/local/java "$HOME/.sdkman/candidates/java" "$HOME/.jdks"
+           /Library/Java/JavaVirtualMachines)
+  fi
+  local root
+  for root in "${roots[@]}"; do
+    for cand in "$root"/* "$root"/*/Contents/Home; do
+      [ -d "$cand" ] && cands+=("$cand")
+    done
   done
   for cand in "${cands[@]}"; do
     major=$(puhui_java_major "$cand")

@@ -106,9 +106,18 @@ public final class WeightMatrix {
         }
         team.forRange(rows, 4, (start, end) -> {
             float[] buf = rowBuffer();
+            float[] four = new float[4];
             for (int r = start; r < end; r++) {
                 dequantizeRow(r, buf, 0);
-                for (int b = 0; b < batch; b++) {
+                int b = 0;
+                for (; b + 4 <= batch; b += 4) {
+                    DotKernels.dot4(buf, xs[b], xs[b + 1], xs[b + 2], xs[b + 3], cols, four, 0);
+                    outs[b][r] = four[0];
+                    outs[b + 1][r] = four[1];
+                    outs[b + 2][r] = four[2];
+                    outs[b + 3][r] = four[3];
+                }
+                for (; b < batch; b++) {
                     outs[b][r] = DotKernels.dot(buf, 0, xs[b], 0, cols);
                 }
             }

@@ -87,12 +87,14 @@ class TensorFormatsTest {
                             .isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-5 * mag + 1e-6));
                 }
                 // a batch gives the same as one vector at a time
-                float[][] xs = {x, x.clone(), new float[cols]};
-                float[][] outs = new float[3][rows];
-                w.matmul(team, xs, outs, 3);
+                float[][] xs = {x, x.clone(), new float[cols], x.clone(), x.clone(), x};
+                float[][] outs = new float[6][rows];
+                w.matmul(team, xs, outs, 6);
                 for (int r = 0; r < rows; r++) {
                     assertThat(outs[0][r]).isCloseTo(out[r], org.assertj.core.data.Offset.offset(1e-4f * (1 + Math.abs(out[r]))));
                     assertThat(outs[2][r]).isZero();
+                    assertThat(outs[5][r]).isCloseTo(out[r], org.assertj.core.data.Offset.offset(1e-4f * (1 + Math.abs(out[r]))));
+                    assertThat(outs[3][r]).isCloseTo(out[r], org.assertj.core.data.Offset.offset(1e-4f * (1 + Math.abs(out[r]))));
                 }
             }
         }

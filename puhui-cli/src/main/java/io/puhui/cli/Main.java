@@ -1,0 +1,126 @@
+// The `puhui` command line: subcommands, and the one place where failures become exit codes and one-line errors.
+package io.puhui.cli;
+
+import io.puhui.engine.gguf.GgufFormatException;
+import io.puhui.engine.model.ContextFullException;
+import io.puhui.engine.model.UnsupportedModelException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "puhui",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Puhui (普惠): generative AI on the compute you already own.",
+        subcommands = {VersionCommand.class, InspectCommand.class, GenerateCommand.class, BenchCommand.class,
+            RandomModelCommand.class,
+            CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    public static final int OK = 0;
+    public static final int FAILURE = 1;
+    public static final int USAGE = 2;
+
+    @Option(names = "--debug", scope = CommandLine.ScopeType.INHERITED,
+            description = "Show stack traces of errors.")
+    boolean debug;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs the CLI with the given streams and returns the exit code (tests call this directly). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        CommandLine cli = commandLine();
+        cli.setOut(new java.io.PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), true));
+        cli.setErr(new java.io.PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true));
+        return cli.execute(args);
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException || isUsage(e) ? USAGE : FAILURE);
+        cli.setParameterExceptionHandler((ex, args) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println("puhui: " + ex.getMessage());
+            c.getErr().println("Run '" + c.getCommandSpec().qualifiedName() + " --help' for usage.");
+            return USAGE;
+        });
+        cli.setExecutionExceptionHandler((ex, c, parsed) -> {
+            boolean debug = parsed.matchedOption("--debug") != null
+                    || parsed.subcommands().stream().anyMatch(p -> p.matchedOption("--debug") != null);
+            c.getErr().println("puhui: " + describe(ex));
+            if (debug) {
+                ex.printStackTrace(new PrintStream(System.err, true, StandardCharsets.UTF_8));
+            }
+            c.getErr().flush();
+            return isUsage(ex) ? USAGE : FAILURE;
+        });
+        return cli;
+    }
+
+    private static boolean isUsage(Throwable e) {
+        return e instanceof UsageException;
+    }
+
+    /** One line that says what went wrong, without a stack trace. */
+    static String describe(Throwable e) {
+        if (e instanceof UncheckedIOException u) {
+            e = u.getCause();
+        }
+        return switch (e) {
+            case NoSuchFileException n -> "no such file: " + n.getFile();
+            case AccessDeniedException a -> "permission denied: " + a.getFile();
+            case GgufFormatException g -> "cannot read model: " + g.getMessage();
+            case UnsupportedModelException u -> "cannot run model: " + u.getMessage();
+            case ContextFullException c -> c.getMessage();
+            case UsageException u -> u.getMessage();
+            case OutOfMemoryError o -> "out of memory; give the JVM more with PUHUI_JAVA_OPTS=-Xmx16g or use a "
+                    + "smaller model or context";
+            case IOException io -> "I/O error: " + io.getMessage();
+            case IllegalArgumentException i -> i.getMessage();
+            default -> e.getClass().getSimpleName() + ": " + e.getMessage() + " (run with --debug for details)";
+        };
+    }
+
+    /** Bad input the user can fix: exits with the usage code. */
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"puhui " + version()};
+        }
+    }
+
+    static String version() {
+        try (InputStream in = Main.class.getResourceAsStream("/puhui-version.properties")) {
+            Properties p = new Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}
