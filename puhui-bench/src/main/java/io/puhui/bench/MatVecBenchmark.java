@@ -6,6 +6,8 @@ import io.puhui.engine.gguf.GgmlType;
 import io.puhui.engine.tensor.BlockEncoder;
 import io.puhui.engine.tensor.ThreadTeam;
 import io.puhui.engine.tensor.WeightMatrix;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -43,6 +45,7 @@ public class MatVecBenchmark {
     private float[] x;
     private float[] out;
     private ThreadTeam team;
+    private final Arena arena = Arena.ofShared();
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -55,7 +58,11 @@ public class MatVecBenchmark {
             values[i] = (float) rnd.nextGaussian() * 0.02f;
         }
         GgmlType t = GgmlType.valueOf(type);
-        w = new WeightMatrix("w", t, rows, cols, BlockEncoder.encode(t, values));
+        // Off-heap, like the memory-mapped weights of a loaded model.
+        MemorySegment encoded = BlockEncoder.encode(t, values);
+        MemorySegment nativeCopy = arena.allocate(encoded.byteSize(), 64);
+        nativeCopy.copyFrom(encoded);
+        w = new WeightMatrix("w", t, rows, cols, nativeCopy);
         x = new float[cols];
         for (int i = 0; i < cols; i++) {
             x[i] = (float) rnd.nextGaussian();
@@ -67,6 +74,7 @@ public class MatVecBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         team.close();
+        arena.close();
     }
 
     @Benchmark

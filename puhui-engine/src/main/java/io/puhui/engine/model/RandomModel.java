@@ -28,9 +28,9 @@ public final class RandomModel {
             new Shape("qwen2.5-0.5b", Architecture.QWEN2, 151936, 896, 24, 4864, 14, 2, 64, 1000000f, true, 32768);
     public static final Shape QWEN3_0_6B =
             new Shape("qwen3-0.6b", Architecture.QWEN3, 151936, 1024, 28, 3072, 16, 8, 128, 1000000f, true, 40960);
-    /** About 25M parameters: a small Llama, like the TinyStories models. */
+    /** About 25M parameters (26.4M): a small Llama with a 32k vocabulary, like the TinyStories models. */
     public static final Shape LLAMA_25M =
-            new Shape("llama-25m", Architecture.LLAMA, 32000, 512, 8, 1408, 8, 8, 64, 10000f, false, 2048);
+            new Shape("llama-25m", Architecture.LLAMA, 32000, 384, 8, 1024, 6, 6, 64, 10000f, true, 2048);
     /** Tiny variants keep every structural feature of their parents (GQA ratio, biases, tying, norms). */
     public static final Shape LLAMA_3_2_TINY =
             new Shape("llama-3.2-tiny", Architecture.LLAMA, 512, 128, 2, 256, 8, 2, 16, 500000f, true, 1024);

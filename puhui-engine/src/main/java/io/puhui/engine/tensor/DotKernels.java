@@ -109,11 +109,42 @@ final class DotKernels {
 
     static float dotQ8_0(MemorySegment w, long off, float[] x, int xo, int n) {
         int blocks = n / 32;
-        if (!VECTOR) {
-            return dotByBlocks(io.puhui.engine.gguf.GgmlType.Q8_0, w, off, x, xo, n);
+        if (!VECTOR || L != 16) {
+            return L == 8 && VECTOR ? dotQ8_0Narrow(w, off, x, xo, n) : dotByBlocks(io.puhui.engine.gguf.GgmlType.Q8_0, w, off, x, xo, n);
         }
+        // Two blocks per iteration into independent accumulators: the adds into one accumulator would otherwise
+        // chain every block on the FMA latency.
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int b = 0;
+        for (; b + 1 < blocks; b += 2) {
+            long bo = off + 34L * b;
+            int xb = xo + 32 * b;
+            FloatVector s0 = q8Half(w, bo + 2).mul(FloatVector.fromArray(F, x, xb));
+            FloatVector s1 = q8Half(w, bo + 36).mul(FloatVector.fromArray(F, x, xb + 32));
+            s0 = q8Half(w, bo + 18).fma(FloatVector.fromArray(F, x, xb + 16), s0);
+            s1 = q8Half(w, bo + 52).fma(FloatVector.fromArray(F, x, xb + 48), s1);
+            acc0 = s0.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo)), acc0);
+            acc1 = s1.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo + 34)), acc1);
+        }
+        for (; b < blocks; b++) {
+            long bo = off + 34L * b;
+            int xb = xo + 32 * b;
+            FloatVector s0 = q8Half(w, bo + 2).mul(FloatVector.fromArray(F, x, xb));
+            s0 = q8Half(w, bo + 18).fma(FloatVector.fromArray(F, x, xb + 16), s0);
+            acc0 = s0.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo)), acc0);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Sixteen signed bytes as sixteen floats. */
+    private static FloatVector q8Half(MemorySegment w, long at) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, w, at, LE).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    private static float dotQ8_0Narrow(MemorySegment w, long off, float[] x, int xo, int n) {
         FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < blocks; b++) {
+        for (int b = 0; b < n / 32; b++) {
             long bo = off + 34L * b;
             int xb = xo + 32 * b;
             FloatVector sum = FloatVector.zero(F);
@@ -129,11 +160,43 @@ final class DotKernels {
 
     static float dotQ4_0(MemorySegment w, long off, float[] x, int xo, int n) {
         int blocks = n / 32;
-        if (!VECTOR) {
-            return dotByBlocks(io.puhui.engine.gguf.GgmlType.Q4_0, w, off, x, xo, n);
+        if (!VECTOR || L != 16) {
+            return L == 8 && VECTOR ? dotQ4_0Narrow(w, off, x, xo, n) : dotByBlocks(io.puhui.engine.gguf.GgmlType.Q4_0, w, off, x, xo, n);
         }
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int b = 0;
+        for (; b + 1 < blocks; b += 2) {
+            long bo = off + 18L * b;
+            int xb = xo + 32 * b;
+            ByteVector q0 = ByteVector.fromMemorySegment(B, w, bo + 2, LE);
+            ByteVector q1 = ByteVector.fromMemorySegment(B, w, bo + 20, LE);
+            FloatVector s0 = nibbles(q0.and((byte) 0xF)).mul(FloatVector.fromArray(F, x, xb));
+            FloatVector s1 = nibbles(q1.and((byte) 0xF)).mul(FloatVector.fromArray(F, x, xb + 32));
+            s0 = nibbles(q0.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(F, x, xb + 16), s0);
+            s1 = nibbles(q1.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(F, x, xb + 48), s1);
+            acc0 = s0.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo)), acc0);
+            acc1 = s1.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo + 18)), acc1);
+        }
+        for (; b < blocks; b++) {
+            long bo = off + 18L * b;
+            int xb = xo + 32 * b;
+            ByteVector q0 = ByteVector.fromMemorySegment(B, w, bo + 2, LE);
+            FloatVector s0 = nibbles(q0.and((byte) 0xF)).mul(FloatVector.fromArray(F, x, xb));
+            s0 = nibbles(q0.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(F, x, xb + 16), s0);
+            acc0 = s0.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo)), acc0);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Sixteen 4-bit codes (0..15) as floats centred on zero (-8..7). */
+    private static FloatVector nibbles(ByteVector q) {
+        return (FloatVector) q.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    private static float dotQ4_0Narrow(MemorySegment w, long off, float[] x, int xo, int n) {
         FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < blocks; b++) {
+        for (int b = 0; b < n / 32; b++) {
             long bo = off + 18L * b;
             int xb = xo + 32 * b;
             FloatVector sum = FloatVector.zero(F);
