@@ -5,8 +5,10 @@ package io.puhui.engine.chat;
 import com.hubspot.jinjava.el.ExtendedSyntaxBuilder;
 import com.hubspot.jinjava.el.ext.AstNamedParameter;
 import com.hubspot.jinjava.el.ext.ExtendedParser;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import java.util.ArrayList;
 import java.util.List;
+import jinjava.de.odysseus.el.tree.Bindings;
 import jinjava.de.odysseus.el.tree.impl.Builder;
 import jinjava.de.odysseus.el.tree.impl.Parser;
 import jinjava.de.odysseus.el.tree.impl.Scanner;
@@ -17,7 +19,10 @@ import jinjava.de.odysseus.el.tree.impl.ast.AstDot;
 import jinjava.de.odysseus.el.tree.impl.ast.AstIdentifier;
 import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
 import jinjava.de.odysseus.el.tree.impl.ast.AstParameters;
+import jinjava.de.odysseus.el.tree.impl.ast.AstRightValue;
 import jinjava.de.odysseus.el.tree.impl.ast.AstUnary;
+import jinjava.javax.el.ELContext;
+import jinjava.javax.el.ELException;
 
 final class Jinja2ExpressionParser extends ExtendedParser {
 
@@ -229,7 +234,8 @@ final class Jinja2ExpressionParser extends ExtendedParser {
                         args.add(p.getChild(i));
                     }
                 }
-                v = createAstMethod(createAstDot(identifier(FILTER_PREFIX + name), "filter", true), createAstParameters(args));
+                v = createAstMethod(createAstDot(new Registered(Registered.Kind.FILTER, name), "filter", true),
+                        createAstParameters(args));
             } else if (token.getSymbol() == Symbol.IDENTIFIER && "is".equals(token.getImage())) {
                 boolean negated = "not".equals(lookahead(0).getImage()) && isTestName(lookahead(1));
                 if (!negated && !isTestName(lookahead(0))) {
@@ -246,7 +252,7 @@ final class Jinja2ExpressionParser extends ExtendedParser {
                     args.add(arg);
                 }
                 v = createAstMethod(
-                        createAstDot(identifier(EXPTEST_PREFIX + name), negated ? "evaluateNegated" : "evaluate", true),
+                        createAstDot(new Registered(Registered.Kind.TEST, name), negated ? "evaluateNegated" : "evaluate", true),
                         createAstParameters(args));
             } else {
                 return v;
@@ -273,5 +279,51 @@ final class Jinja2ExpressionParser extends ExtendedParser {
             case IDENTIFIER, STRING, INTEGER, FLOAT, TRUE, FALSE, NULL, LBRACK -> value();
             default -> null;
         };
+    }
+
+    /**
+     * The filter or test a name refers to. Jinjava resolves an unknown name to null and then renders nothing; Jinja2
+     * refuses the template, and so does this node, naming what is missing.
+     */
+    static final class Registered extends AstRightValue {
+        enum Kind { FILTER, TEST }
+
+        private final Kind kind;
+        private final String name;
+
+        Registered(Kind kind, String name) {
+            this.kind = kind;
+            this.name = name;
+        }
+
+        @Override
+        public Object eval(Bindings bindings, ELContext context) {
+            JinjavaInterpreter interpreter = (JinjavaInterpreter) context.getELResolver().getValue(context, null, INTERPRETER);
+            Object found = kind == Kind.FILTER ? interpreter.getContext().getFilter(name) : interpreter.getContext().getExpTest(name);
+            if (found == null) {
+                throw new ELException("no " + (kind == Kind.FILTER ? "filter" : "test") + " named '" + name + "'");
+            }
+            return found;
+        }
+
+        @Override
+        public void appendStructure(StringBuilder builder, Bindings bindings) {
+            builder.append(kind == Kind.FILTER ? FILTER_PREFIX : EXPTEST_PREFIX).append(name);
+        }
+
+        @Override
+        public int getCardinality() {
+            return 0;
+        }
+
+        @Override
+        public AstNode getChild(int i) {
+            return null;
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
     }
 }

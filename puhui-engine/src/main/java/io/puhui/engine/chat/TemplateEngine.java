@@ -14,6 +14,7 @@ import com.hubspot.jinjava.interpret.InterpreterFactory;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.loader.ResourceNotFoundException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +57,10 @@ final class TemplateEngine {
                 .withMaxOutputSize(64L << 20)
                 .build();
         jinjava = new Jinja2Jinjava(config);
+        // a template comes inside a model file; it must not read other resources through include/import/extends
+        jinjava.setResourceLocator((name, encoding, interpreter) -> {
+            throw new ResourceNotFoundException("chat templates must be self-contained; cannot load '" + name + "'");
+        });
         Jinja2Filters.all().forEach(jinjava::registerFilter);
         Jinja2Tests.all().forEach(jinjava::registerExpTest);
         jinjava.registerTag(new LoopTag());

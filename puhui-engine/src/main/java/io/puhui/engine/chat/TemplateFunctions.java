@@ -1,15 +1,20 @@
-// The global functions transformers gives chat templates: raise_exception(message) and strftime_now(format).
+// The global functions chat templates call: transformers' raise_exception(message) and strftime_now(format), and
+// Jinja2's dict(**kwargs).
 // Jinjava calls functions statically, so the render's clock travels in a context variable.
 package io.puhui.engine.chat;
 
+import com.hubspot.jinjava.el.ext.NamedParameter;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import java.lang.reflect.Method;
 import java.time.Clock;
 import java.time.ZonedDateTime;
 import java.time.format.TextStyle;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import jinjava.javax.el.ELException;
 
 final class TemplateFunctions {
     /** Context variable holding the Clock of the current render. */
@@ -39,12 +44,13 @@ final class TemplateFunctions {
     }
 
     static List<ELFunctionDefinition> definitions() {
-        return List.of(define("raise_exception"), define("strftime_now"));
+        return List.of(define("raise_exception", String.class), define("strftime_now", String.class),
+                define("dict", Object[].class));
     }
 
-    private static ELFunctionDefinition define(String name) {
+    private static ELFunctionDefinition define(String name, Class<?> parameter) {
         try {
-            Method m = TemplateFunctions.class.getDeclaredMethod(name, String.class);
+            Method m = TemplateFunctions.class.getDeclaredMethod(name, parameter);
             m.setAccessible(true); // this class is package-private; Jinjava invokes reflectively
             return new ELFunctionDefinition("", name, m);
         } catch (NoSuchMethodException e) {
@@ -54,6 +60,18 @@ final class TemplateFunctions {
 
     static String raise_exception(String message) {
         throw new TemplateRaised(message);
+    }
+
+    /** Jinja2's dict(a=1, b=2): keyword arguments become the entries. */
+    static Map<String, Object> dict(Object... arguments) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Object a : arguments) {
+            if (!(a instanceof NamedParameter p)) {
+                throw new ELException("dict() takes keyword arguments only, e.g. dict(name='x')");
+            }
+            out.put(p.getName(), p.getValue());
+        }
+        return out;
     }
 
     static String strftime_now(String format) {

@@ -178,4 +178,26 @@ class TemplateExpressionsTest {
         String out = ChatTemplate.of(ChatTemplate.CHATML, null, null).render(List.of(ChatMessage.user(content)), false);
         assertThat(out).isEqualTo("<|im_start|>user\n" + content + "<|im_end|>\n");
     }
+
+    @Test
+    void unknownFiltersAndTestsAreErrorsNotSilence() {
+        assertThatThrownBy(() -> render("{{ 'x'|shout }}"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no filter named 'shout'");
+        assertThatThrownBy(() -> render("{{ 'x' is loud }}"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no test named 'loud'");
+    }
+
+    @Test
+    void templatesCannotLoadOtherResources() {
+        assertThatThrownBy(() -> render("{% include 'META-INF/MANIFEST.MF' %}"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("chat templates must be self-contained");
+    }
+
+    @Test
+    void dictBuildsAMappingFromKeywords() {
+        assertThat(render("{{ dict(name='x', n=1)|tojson }}")).isEqualTo("{\"name\": \"x\", \"n\": 1}");
+    }
 }
