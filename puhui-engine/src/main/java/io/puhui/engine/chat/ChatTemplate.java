@@ -2,10 +2,15 @@
 // GGUF files carry it as tokenizer.chat_template; models without one get ChatML.
 package io.puhui.engine.chat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.puhui.engine.gguf.Metadata;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -31,6 +36,7 @@ public final class ChatTemplate {
     /** Texts no real conversation contains, used to see whether a template prints system messages. */
     private static final String SYSTEM_PROBE = "\u2063system-role-probe\u2063";
     private static final String USER_PROBE = "\u2063user-role-probe\u2063";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String source;
     private final String prepared;
@@ -125,9 +131,9 @@ public final class ChatTemplate {
     }
 
     /**
-     * @param variables further template variables, such as {@code tools} (a list of OpenAI tool definitions as maps),
-     *                  {@code enable_thinking}, {@code documents} or {@code date_string}; they cannot replace
-     *                  messages, add_generation_prompt, bos_token or eos_token
+     * @param variables further template variables, such as {@code tools} (a list of OpenAI tool definitions as maps
+     *                  or Jackson trees), {@code enable_thinking}, {@code documents} or {@code date_string}; they cannot
+     *                  replace messages, add_generation_prompt, bos_token or eos_token
      */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt, Map<String, ?> variables) {
         Objects.requireNonNull(messages, "messages");
@@ -165,14 +171,37 @@ public final class ChatTemplate {
     private String renderTurns(List<ChatMessage> messages, boolean addGenerationPrompt, Map<String, ?> variables) {
         List<Object> turns = new ArrayList<>(messages.size());
         for (ChatMessage m : messages) {
-            turns.add(m.toTemplateValue());
+            turns.add(plain(m.toTemplateValue()));
         }
-        Map<String, Object> bindings = new HashMap<>(variables);
+        Map<String, Object> bindings = new HashMap<>();
+        variables.forEach((k, v) -> bindings.put(k, plain(v)));
         bindings.put("messages", turns);
         bindings.put("add_generation_prompt", addGenerationPrompt);
         bindings.put("bos_token", bosToken);
         bindings.put("eos_token", eosToken);
         bindings.put(TemplateFunctions.CLOCK, clock);
         return TemplateEngine.shared().render(prepared, bindings);
+    }
+
+    /**
+     * Values as templates expect them: maps, lists, strings, numbers, booleans and null. Jackson trees, which the
+     * serving layer parses requests into, are converted; any other object is passed as it is.
+     */
+    private static Object plain(Object value) {
+        return switch (value) {
+            case JsonNode node -> JSON.convertValue(node, Object.class);
+            case Map<?, ?> map -> {
+                Map<String, Object> out = new LinkedHashMap<>();
+                map.forEach((k, v) -> out.put(String.valueOf(k), plain(v)));
+                yield out;
+            }
+            case Collection<?> items -> {
+                List<Object> out = new ArrayList<>(items.size());
+                items.forEach(v -> out.add(plain(v)));
+                yield out;
+            }
+            case Object[] items -> plain(Arrays.asList(items));
+            case null, default -> value;
+        };
     }
 }

@@ -276,4 +276,26 @@ class ChatTemplateKnownAnswerTest {
                         + "<|im_start|>assistant\n");
         assertThat(t.render(List.of(ChatMessage.user(U2)), false)).isEqualTo("<|im_start|>user\n" + U2 + "<|im_end|>\n");
     }
+
+    @Test
+    void toolsMayArriveAsJacksonTrees() throws Exception {
+        ChatTemplate t = shared("Qwen-Qwen2.5-7B-Instruct.jinja", null, null);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var tools = json.readTree("[" + WEATHER_JSON + "]");
+        assertThat(t.render(toolConversation(), true, Map.of("tools", tools)))
+                .isEqualTo(t.render(toolConversation(), true, Map.of("tools", List.of(weatherTool()))))
+                .contains(WEATHER_JSON);
+    }
+
+    @Test
+    void qwen3TemplateFromTokenizerConfigIsTheSharedOne() throws Exception {
+        var config = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(SharedData.resolve("tokenizers/qwen3/tokenizer_config.json").toFile());
+        ChatTemplate fromConfig = ChatTemplate.of(config.get("chat_template").asText(),
+                null, config.get("eos_token").asText());
+        ChatTemplate fromFile = shared("Qwen-Qwen3.jinja", null, "<|im_end|>");
+        assertThat(fromConfig.render(CHAT, true, Map.of("enable_thinking", false)))
+                .isEqualTo(fromFile.render(CHAT, true, Map.of("enable_thinking", false)))
+                .endsWith("<|im_start|>assistant\n<think>\n\n</think>\n\n");
+    }
 }
