@@ -107,6 +107,8 @@ class TemplateExpressionsTest {
         assertThat(render("{{ 'x' is string }} {{ 'x' is iterable }} {{ d is mapping }} {{ 1 is number }} {{ f is false }} "
                 + "{{ none is none }} {{ 'x' is not string }} {{ 5 is divisibleby 5 }}", Map.of("d", Map.of(), "f", false)))
                 .isEqualTo("True True True True True True False True");
+        // an undefined value iterates as empty in Jinja2, so it "is iterable" (Hermes' schema macro depends on it)
+        assertThat(render("{{ nothing is iterable }} {{ 1 is iterable }}")).isEqualTo("True False");
     }
 
     @Test
