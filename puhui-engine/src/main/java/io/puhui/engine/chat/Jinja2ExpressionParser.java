@@ -116,10 +116,15 @@ final class Jinja2ExpressionParser extends ExtendedParser {
         }
     }
 
-    /** "*" with Python's meaning for strings and lists ("  " * depth); "+" is built with its Python meaning in sum(). */
+    /**
+     * "*" and "%" with Python's meaning for strings and lists ("  " * depth, "%s" % name, -7 % 3 == 2); "+" is built
+     * with its Python meaning in sum().
+     */
     @Override
     protected AstBinary createAstBinary(AstNode left, AstNode right, AstBinary.Operator operator) {
-        return super.createAstBinary(left, right, operator == AstBinary.MUL ? PythonOperators.MUL : operator);
+        AstBinary.Operator python = operator == AstBinary.MUL ? PythonOperators.MUL
+                : operator == AstBinary.MOD ? PythonOperators.MOD : operator;
+        return super.createAstBinary(left, right, python);
     }
 
     /**

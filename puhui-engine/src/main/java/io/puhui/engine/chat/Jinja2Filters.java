@@ -18,7 +18,7 @@ final class Jinja2Filters {
     static List<Filter> all() {
         return List.of(
                 new Tojson(), new Items(), new Indent(), new Str(), new Trim(), new Join(), new ToList(),
-                new Title(), new Capitalize(), new Reverse());
+                new Title(), new Capitalize(), new Reverse(), new Sum(), new Extreme("min"), new Extreme("max"));
     }
 
     /** A filter taking Python-style positional and keyword arguments. */
@@ -233,6 +233,65 @@ final class Jinja2Filters {
             List<Object> items = PythonValues.iterate(value);
             Collections.reverse(items);
             return new PyList(items);
+        }
+    }
+
+    /** Jinja2's {@code sum(attribute=None, start=0)}: integers stay integers (Jinjava's returns a float). */
+    static final class Sum extends PythonFilter {
+        @Override
+        public String getName() {
+            return "sum";
+        }
+
+        @Override
+        Object apply(Object value, Args args) {
+            Object attribute = args.get(0, "attribute", null);
+            Object total = args.get(1, "start", 0L);
+            for (Object item : PythonValues.iterate(value)) {
+                Object term = attribute == null ? item : item instanceof Map<?, ?> m ? m.get(PythonValues.str(attribute)) : null;
+                total = PythonOperators.ADD.apply(total, term);
+            }
+            return total;
+        }
+    }
+
+    /** Jinja2's {@code min} and {@code max(case_sensitive=False, attribute=None)} over numbers or strings. */
+    static final class Extreme extends PythonFilter {
+        private final String name;
+
+        Extreme(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String getName() {
+            return name;
+        }
+
+        @Override
+        Object apply(Object value, Args args) {
+            boolean caseSensitive = args.flag(0, "case_sensitive");
+            Object attribute = args.get(1, "attribute", null);
+            Object best = null;
+            Object bestKey = null;
+            for (Object item : PythonValues.iterate(value)) {
+                Object key = attribute == null ? item : item instanceof Map<?, ?> m ? m.get(PythonValues.str(attribute)) : null;
+                if (!caseSensitive && key instanceof String s) {
+                    key = s.toLowerCase(java.util.Locale.ROOT);
+                }
+                if (best == null || (name.equals("min") ? compare(key, bestKey) < 0 : compare(key, bestKey) > 0)) {
+                    best = item;
+                    bestKey = key;
+                }
+            }
+            return best;
+        }
+
+        private static int compare(Object a, Object b) {
+            if (a instanceof Number x && b instanceof Number y) {
+                return Double.compare(x.doubleValue(), y.doubleValue());
+            }
+            return PythonValues.str(a).compareTo(PythonValues.str(b));
         }
     }
 }

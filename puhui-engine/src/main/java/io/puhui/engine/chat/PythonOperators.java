@@ -22,7 +22,7 @@ final class PythonOperators {
     }
 
     /** "+": numbers add, lists and strings concatenate. Undefined/None on one side yields the other side. */
-    static final AstBinary.Operator ADD = new Binary("+") {
+    static final Binary ADD = new Binary("+") {
         @Override
         Object apply(Object a, Object b) {
             if (a == null) {
@@ -60,7 +60,7 @@ final class PythonOperators {
     };
 
     /** "*": numbers multiply; a string or list times an integer repeats it. */
-    static final AstBinary.Operator MUL = new Binary("*") {
+    static final Binary MUL = new Binary("*") {
         @Override
         Object apply(Object a, Object b) {
             if (isIntegral(b) && !isNumber(a) && a != null) {
@@ -95,15 +95,43 @@ final class PythonOperators {
         }
     };
 
+    /** "%": Python's modulo (the result takes the divisor's sign), or printf-style formatting when the left is a str. */
+    static final Binary MOD = new Binary("%") {
+        @Override
+        Object apply(Object a, Object b) {
+            if (isText(a)) {
+                return PercentFormat.format(PythonValues.str(a), b);
+            }
+            if (isNumber(a) && isNumber(b)) {
+                if (isIntegral(a) && isIntegral(b)) {
+                    BigInteger divisor = toBig(b);
+                    if (divisor.signum() == 0) {
+                        throw new ELException("integer modulo by zero");
+                    }
+                    BigInteger r = toBig(a).mod(divisor.abs());
+                    return bigOrLong(divisor.signum() < 0 && r.signum() != 0 ? r.add(divisor) : r);
+                }
+                double x = toDouble(a);
+                double y = toDouble(b);
+                if (y == 0) {
+                    throw new ELException("float modulo by zero");
+                }
+                return x - y * Math.floor(x / y);
+            }
+            throw new ELException("unsupported operand type(s) for %: '" + PythonValues.typeName(a)
+                    + "' and '" + PythonValues.typeName(b) + "'");
+        }
+    };
+
     /** "~": the Python str() of both sides joined. */
-    static final AstBinary.Operator CONCAT = new Binary("~") {
+    static final Binary CONCAT = new Binary("~") {
         @Override
         Object apply(Object a, Object b) {
             return PythonValues.str(a) + PythonValues.str(b);
         }
     };
 
-    private abstract static class Binary implements AstBinary.Operator {
+    abstract static class Binary implements AstBinary.Operator {
         private final String symbol;
 
         Binary(String symbol) {

@@ -93,6 +93,9 @@ class TemplateExpressionsTest {
         assertThat(render("[{{ '  ' * 2 }}] {{ 3 * 'ab' }} {{ [1] + [2] }} {{ 7 // 2 }} {{ 2 * 3 }} {{ -1 }}"))
                 .isEqualTo("[    ] ababab [1, 2] 3 6 -1");
         assertThat(render("{{ not 1 == 2 }} {{ not 'a' in 'abc' }} {{ 'a' not in 'abc' }}")).isEqualTo("True False False");
+        assertThat(render("{{ -7 % 3 }} {{ 7 % -3 }} {{ 10 % 3 }} {{ 7 // 2 }} {{ 7 / 2 }}")).isEqualTo("2 -2 1 3 3.5");
+        assertThat(render("{{ 'Hello %s, %d%%' % ('world', 5) }}|{{ '%(n)s=%(v)5.2f' % {'n': 'pi', 'v': 3.14159} }}"))
+                .isEqualTo("Hello world, 5%|pi= 3.14");
     }
 
     @Test
@@ -158,6 +161,8 @@ class TemplateExpressionsTest {
         assertThat(render("{{ 'a\\nb'|indent(4, first=true) }}|{{ 'a\\n\\nb\\n'|indent(2) }}|{{ '  x '|trim }}|"
                 + "{{ [1, 'a']|join('-') }}|{{ 'abc'|list }}|{{ [1, 2]|reverse|list }}|{{ 'hello world'|title }}"))
                 .isEqualTo("    a\n    b|a\n\n  b\n|x|1-a|['a', 'b', 'c']|[2, 1]|Hello World");
+        assertThat(render("{{ [1, 2]|sum }} {{ [1.5, 2]|sum }} {{ [3, 1, 2]|min }} {{ ['b', 'A', 'c']|max }}"))
+                .isEqualTo("3 3.5 1 c");
         assertThat(renderMessages("{{ messages|selectattr('role', 'equalto', 'user')|map(attribute='content')|join(',') }}"
                 + " {{ (messages|first).content }} {{ (messages|last).content }}")).isEqualTo("U1,U2 U1 A2");
     }
