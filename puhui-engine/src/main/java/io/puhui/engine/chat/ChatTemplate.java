@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A chat template, parsed for rendering with the semantics of transformers' {@code apply_chat_template}
@@ -69,9 +70,24 @@ public final class ChatTemplate {
      * bos_token and eos_token taken from the token list by {@code tokenizer.ggml.bos_token_id} / {@code eos_token_id}.
      */
     public static ChatTemplate fromMetadata(Metadata metadata) {
-        String source = metadata.findString("tokenizer.chat_template").filter(s -> !s.isBlank()).orElse(CHATML);
+        return withModelTokens(metadata.findString("tokenizer.chat_template").filter(s -> !s.isBlank()).orElse(CHATML), metadata);
+    }
+
+    /**
+     * A named alternative template, which GGUF files converted from Hugging Face keep as
+     * {@code tokenizer.chat_template.<name>} (Command R ships "tool_use" and "rag"); "default" is the main one.
+     *
+     * @return empty when the model has no template of that name
+     */
+    public static Optional<ChatTemplate> fromMetadata(Metadata metadata, String name) {
+        String key = name.equals("default") ? "tokenizer.chat_template" : "tokenizer.chat_template." + name;
+        return metadata.findString(key).map(source -> withModelTokens(source, metadata));
+    }
+
+    private static ChatTemplate withModelTokens(String source, Metadata metadata) {
         String[] tokens = metadata.contains("tokenizer.ggml.tokens") ? metadata.getStringArray("tokenizer.ggml.tokens") : null;
-        return of(source, token(metadata, tokens, "tokenizer.ggml.bos_token_id"), token(metadata, tokens, "tokenizer.ggml.eos_token_id"));
+        return of(source, token(metadata, tokens, "tokenizer.ggml.bos_token_id"),
+                token(metadata, tokens, "tokenizer.ggml.eos_token_id"));
     }
 
     private static String token(Metadata metadata, String[] tokens, String key) {

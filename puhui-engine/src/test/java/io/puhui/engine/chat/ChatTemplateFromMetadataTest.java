@@ -4,6 +4,8 @@ package io.puhui.engine.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.puhui.engine.SharedData;
+import io.puhui.engine.gguf.GgufFile;
 import io.puhui.engine.gguf.Metadata;
 import io.puhui.engine.gguf.MetaValue;
 import io.puhui.engine.gguf.ValueType;
@@ -41,10 +43,31 @@ class ChatTemplateFromMetadataTest {
     }
 
     @Test
+    void readsTheTemplateOfARealGgufVocabulary() throws Exception {
+        // llama.cpp's Phi-3 vocabulary file carries Phi-3-mini's template and its <s> / <|endoftext|> tokens
+        try (GgufFile gguf = GgufFile.open(SharedData.resolve("tokenizers/ggml-vocab-phi-3.gguf"))) {
+            ChatTemplate t = ChatTemplate.fromMetadata(gguf.metadata());
+            assertThat(t.bosToken()).isEqualTo("<s>");
+            assertThat(t.render(List.of(ChatMessage.user("你好"), ChatMessage.assistant("Hi"), ChatMessage.user("?")), true))
+                    .isEqualTo("<s><|user|>\n你好<|end|>\n<|assistant|>\nHi<|end|>\n<|user|>\n?<|end|>\n<|assistant|>\n");
+        }
+    }
+
+    @Test
     void fallsBackToChatmlWithoutATemplate() {
         ChatTemplate t = ChatTemplate.fromMetadata(vocab(null));
         assertThat(t.render(List.of(ChatMessage.user("hi")), true))
                 .isEqualTo("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+    }
+
+    @Test
+    void namedTemplatesAreFoundBySuffix() {
+        Metadata m = vocab("{{ 'main' }}");
+        m.putString("tokenizer.chat_template.tool_use", "{{ bos_token }}tools:{{ tools|length }}");
+        assertThat(ChatTemplate.fromMetadata(m, "tool_use").orElseThrow()
+                .render(List.of(), false, java.util.Map.of("tools", List.of(1, 2)))).isEqualTo("<s>tools:2");
+        assertThat(ChatTemplate.fromMetadata(m, "default").orElseThrow().render(List.of(), false)).isEqualTo("main");
+        assertThat(ChatTemplate.fromMetadata(m, "rag")).isEmpty();
     }
 
     @Test
