@@ -28,7 +28,7 @@ public final class Main implements Runnable {
     public static final int FAILURE = 1;
     public static final int USAGE = 2;
 
-    @Option(names = "--debug", scope = CommandLine.ScopeType.INHERITED,
+    @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
             description = "Show stack traces of errors.")
     boolean debug;
 

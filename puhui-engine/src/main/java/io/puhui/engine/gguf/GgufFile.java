@@ -43,12 +43,12 @@ public final class GgufFile implements AutoCloseable {
         this.arena = arena;
         this.file = file;
         this.pos = 0;
-        if (file.byteSize() < 24) {
-            throw error("file is only " + file.byteSize() + " bytes, too short for a GGUF header");
-        }
-        int magic = file.get(INT, 0);
+        int magic = file.byteSize() >= 4 ? file.get(INT, 0) : 0;
         if (magic != MAGIC) {
-            throw error(String.format("not a GGUF file (magic 0x%08x, expected 0x%08x \"GGUF\")", magic, MAGIC));
+            throw error(String.format("not a GGUF file (it starts with 0x%08x, a GGUF file with \"GGUF\")", magic));
+        }
+        if (file.byteSize() < 24) {
+            throw error("file is only " + file.byteSize() + " bytes, too short for a GGUF header: it is truncated");
         }
         pos = 4;
         version = readInt();
