@@ -97,6 +97,24 @@ class GeneratorTest {
         assertThat(generator.generate(prompt, GenerationOptions.of(SamplingParams.GREEDY, 0), e -> true).text()).isEmpty();
     }
 
+    /** Every quantised file of the golden set loads and generates text with its own tokenizer. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("io.puhui.engine.tensor.TensorFormatsTest#goldenFiles")
+    void quantisedModelsGenerate(java.nio.file.Path file) throws IOException {
+        try (Model m = Model.load(file)) {
+            Tokenizer t = Tokenizer.fromMetadata(m.metadata());
+            Generator g = new Generator(m, t, team, 64);
+            GenerationResult r = g.generate(t.encode("Once upon a time", true, false),
+                    new GenerationOptions(SamplingParams.GREEDY, 12, List.of(), true), e -> true);
+            assertThat(r.completionTokens()).isEqualTo(12);
+            assertThat(r.text()).isNotBlank();
+            if (file.getFileName().toString().startsWith("stories260K-Q6_K")) {
+                // 6-bit weights keep the trained model's story
+                assertThat(r.text()).startsWith(", there was a little");
+            }
+        }
+    }
+
     @Test
     void aPromptThatDoesNotFitIsAClearError() {
         Generator small = new Generator(model, generator.tokenizer(), team, 4);
