@@ -48,7 +48,7 @@ public final class ChatTemplate {
 
     private ChatTemplate(String source, String bosToken, String eosToken, Clock clock) {
         this.source = Objects.requireNonNull(source, "source");
-        this.prepared = WhitespaceControl.apply(source);
+        this.prepared = Jinja2Source.prepare(source);
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
         this.clock = Objects.requireNonNull(clock, "clock");

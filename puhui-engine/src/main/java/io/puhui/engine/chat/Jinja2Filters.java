@@ -4,10 +4,13 @@ package io.puhui.engine.chat;
 
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.filter.Filter;
+import com.hubspot.jinjava.objects.SafeString;
 import com.hubspot.jinjava.objects.collections.PyList;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import jinjava.javax.el.ELException;
 
@@ -92,7 +95,7 @@ final class Jinja2Filters {
         Object apply(Object value, Args args) {
             List<Object> out = new ArrayList<>();
             if (value instanceof Map<?, ?> map) {
-                map.forEach((k, v) -> out.add(new PyList(new ArrayList<>(java.util.Arrays.asList(k, v)))));
+                map.forEach((k, v) -> out.add(new PyList(new ArrayList<>(Arrays.asList(k, v)))));
             } else if (value != null) {
                 throw new ELException("items filter needs a mapping, got " + PythonValues.typeName(value));
             }
@@ -227,7 +230,7 @@ final class Jinja2Filters {
 
         @Override
         Object apply(Object value, Args args) {
-            if (value instanceof String || value instanceof com.hubspot.jinjava.objects.SafeString) {
+            if (value instanceof String || value instanceof SafeString) {
                 return PythonSlice.slice(value, null, null, -1L);
             }
             List<Object> items = PythonValues.iterate(value);
@@ -277,7 +280,7 @@ final class Jinja2Filters {
             for (Object item : PythonValues.iterate(value)) {
                 Object key = attribute == null ? item : item instanceof Map<?, ?> m ? m.get(PythonValues.str(attribute)) : null;
                 if (!caseSensitive && key instanceof String s) {
-                    key = s.toLowerCase(java.util.Locale.ROOT);
+                    key = s.toLowerCase(Locale.ROOT);
                 }
                 if (best == null || (name.equals("min") ? compare(key, bestKey) < 0 : compare(key, bestKey) > 0)) {
                     best = item;

@@ -4,6 +4,9 @@ package io.puhui.engine.chat;
 
 import com.hubspot.jinjava.objects.SafeString;
 import java.math.BigDecimal;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -27,10 +30,6 @@ final class PythonJson {
         this.sortKeys = sortKeys;
     }
 
-    static String dumps(Object value) {
-        return new PythonJson(false, null, null, false).write(value);
-    }
-
     String write(Object value) {
         StringBuilder sb = new StringBuilder();
         write(sb, value, 0);
@@ -48,7 +47,7 @@ final class PythonJson {
             case BigDecimal d -> number(sb, d.doubleValue());
             case Number n -> sb.append(n);
             case Map<?, ?> map -> object(sb, map, level);
-            case Map.Entry<?, ?> e -> array(sb, java.util.Arrays.asList(e.getKey(), e.getValue()), level);
+            case Map.Entry<?, ?> e -> array(sb, Arrays.asList(e.getKey(), e.getValue()), level);
             case Collection<?> c -> array(sb, c, level);
             case Object[] a -> array(sb, List.of(a), level);
             default -> string(sb, PythonValues.str(value));
@@ -70,9 +69,9 @@ final class PythonJson {
             sb.append("{}");
             return;
         }
-        var entries = new java.util.ArrayList<Map.Entry<String, Object>>();
+        List<Map.Entry<String, Object>> entries = new ArrayList<>();
         for (Map.Entry<?, ?> e : map.entrySet()) {
-            entries.add(Map.entry(key(e.getKey()), e.getValue() == null ? NULL : e.getValue()));
+            entries.add(new AbstractMap.SimpleEntry<>(key(e.getKey()), e.getValue()));
         }
         if (sortKeys) {
             entries.sort(Map.Entry.comparingByKey());
@@ -87,14 +86,11 @@ final class PythonJson {
             newline(sb, level + 1);
             string(sb, e.getKey());
             sb.append(keySeparator);
-            write(sb, e.getValue() == NULL ? null : e.getValue(), level + 1);
+            write(sb, e.getValue(), level + 1);
         }
         newline(sb, level);
         sb.append('}');
     }
-
-    // Map.entry rejects null values; this stands in for them while sorting.
-    private static final Object NULL = new Object();
 
     private static String key(Object k) {
         return switch (k) {

@@ -8,9 +8,11 @@ import com.hubspot.jinjava.objects.collections.PyList;
 import java.beans.FeatureDescriptor;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import jinjava.javax.el.ELContext;
 import jinjava.javax.el.ELException;
 import jinjava.javax.el.ELResolver;
@@ -385,7 +387,7 @@ final class PythonStringMethods extends ELResolver {
     /** Positional and keyword arguments of one call, looked up the way Python binds them. */
     static final class Arguments {
         private final List<Object> positional = new ArrayList<>();
-        private final java.util.Map<String, Object> named = new java.util.HashMap<>();
+        private final Map<String, Object> named = new HashMap<>();
 
         Arguments(Object[] params) {
             for (Object p : params) {

@@ -43,7 +43,7 @@ final class TemplateEngine {
         resolver.add(new JinjavaBeanELResolver(true));
 
         JinjavaConfig config = JinjavaConfig.newBuilder()
-                // whitespace is handled ahead of Jinjava by WhitespaceControl
+                // whitespace is handled ahead of Jinjava by Jinja2Source
                 .withTrimBlocks(false)
                 .withLstripBlocks(false)
                 // output that looks like a template must stay text: message content is user input
@@ -73,7 +73,7 @@ final class TemplateEngine {
     }
 
     /**
-     * Renders a source already passed through {@link WhitespaceControl}.
+     * Renders a source already passed through {@link Jinja2Source}.
      *
      * @throws IllegalArgumentException when the template raises an exception or cannot be rendered
      */

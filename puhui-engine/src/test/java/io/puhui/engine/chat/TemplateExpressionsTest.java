@@ -67,6 +67,15 @@ class TemplateExpressionsTest {
     }
 
     @Test
+    void stringLiteralsFollowPythonEscapes() {
+        // Mistral Small's template continues long literals over lines with a backslash before the newline
+        assertThat(render("{% set s = \"one \\\ntwo\" %}[{{ s }}]")).isEqualTo("[one two]");
+        assertThat(render("{{ '\\x41\\u4f60\\N{DEGREE SIGN}\\101|\\d|\\\\|\\'|\\v' }}"))
+                .isEqualTo("A你°A|\\d|\\|'|\u000b");
+        assertThat(render("{{ \"it's \" ~ 'say \"hi\"' }}")).isEqualTo("it's say \"hi\"");
+    }
+
+    @Test
     void anUnknownStringMethodIsAnErrorNamingIt() {
         assertThatThrownBy(() -> render("{{ 'abc'.shout() }}"))
                 .isInstanceOf(IllegalArgumentException.class)

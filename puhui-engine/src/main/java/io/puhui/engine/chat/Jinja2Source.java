@@ -1,5 +1,5 @@
-// Applies Jinja2's lexer-level whitespace rules to a template before Jinjava parses it, because Jinjava's own
-// trim_blocks / lstrip_blocks / "-" handling differs from Jinja2's and chat templates depend on the exact bytes.
+// Applies Jinja2's lexer-level rules to a template before Jinjava parses it: whitespace control and string escapes,
+// where Jinjava differs from Jinja2 and chat templates depend on the exact bytes.
 package io.puhui.engine.chat;
 
 import java.util.regex.Matcher;
@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
 
 /**
  * Rewrites a Jinja2 source so that Jinjava, with its own whitespace options off, produces what Jinja2 produces with
- * {@code trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False} (the environment transformers uses):
+ * {@code trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False} (the environment transformers uses).
+ * Whitespace:
  * <ul>
  *   <li>newlines are normalised to "\n" and one trailing newline is dropped;</li>
  *   <li>{@code {%-} / {@code {{-} / {@code {#-} remove all whitespace before the tag, {@code -%}} etc. all after it;</li>
@@ -17,15 +18,17 @@ import java.util.regex.Pattern;
  * </ul>
  * Comments are dropped. Tags are re-emitted without their +/- markers, padded with one space, and with any "}}"
  * outside string literals split to "} }" so that Jinjava's tag scanner, which does not balance braces, cannot end a
- * tag inside a nested dict literal.
+ * tag inside a nested dict literal. String literals in tags are decoded with Python's escape rules (Jinjava knows
+ * only \n \t \r \b \f and quotes, and rejects the line continuation "\" + newline that Mistral's templates use)
+ * and re-written with only backslashes and quotes escaped.
  */
-final class WhitespaceControl {
+final class Jinja2Source {
     private static final Pattern END_RAW = Pattern.compile("\\{%([-+]?)\\s*endraw\\s*([-+]?)%}");
 
-    private WhitespaceControl() {
+    private Jinja2Source() {
     }
 
-    static String apply(String template) {
+    static String prepare(String template) {
         String src = template.replace("\r\n", "\n").replace('\r', '\n');
         if (src.endsWith("\n")) {
             src = src.substring(0, src.length() - 1);
@@ -97,11 +100,11 @@ final class WhitespaceControl {
 
             if (kind == '{') {
                 // Jinjava takes a "-" or "+" at the start of an expression for a whitespace marker ({{ -1 }} printed 1)
-                String expr = splitClosingBraces(content);
+                String expr = rewriteTagContent(content);
                 boolean signed = expr.strip().startsWith("-") || expr.strip().startsWith("+");
                 out.append(signed ? "{{ (" : "{{ ").append(expr).append(signed ? ") }}" : " }}");
             } else {
-                out.append("{% ").append(splitClosingBraces(content)).append(" %}");
+                out.append("{% ").append(rewriteTagContent(content)).append(" %}");
             }
             pos = afterClose(src, closeEnd, closeMinus, closePlus, kind == '%');
             lineStarting = pos > 0 && src.charAt(pos - 1) == '\n';
@@ -206,13 +209,15 @@ final class WhitespaceControl {
         }
     }
 
-    private static String splitClosingBraces(String content) {
+    /** Splits "}}" outside strings and re-writes each string literal for Jinjava's scanner. */
+    private static String rewriteTagContent(String content) {
         StringBuilder sb = new StringBuilder(content.length());
         for (int i = 0; i < content.length(); i++) {
             char c = content.charAt(i);
             if (c == '\'' || c == '"') {
                 int close = skipString(content, i);
-                sb.append(content, i, close + 1);
+                String value = decodePythonEscapes(content.substring(i + 1, close));
+                sb.append(c).append(value.replace("\\", "\\\\").replace(String.valueOf(c), "\\" + c)).append(c);
                 i = close;
             } else {
                 sb.append(c);
@@ -222,6 +227,61 @@ final class WhitespaceControl {
             }
         }
         return sb.toString();
+    }
+
+    /** The value of a Jinja2 string literal's body: Python's unicode-escape rules, unknown escapes kept as written. */
+    static String decodePythonEscapes(String body) {
+        StringBuilder out = new StringBuilder(body.length());
+        int i = 0;
+        while (i < body.length()) {
+            char c = body.charAt(i++);
+            if (c != '\\' || i >= body.length()) {
+                out.append(c);
+                continue;
+            }
+            char e = body.charAt(i++);
+            switch (e) {
+                case '\n' -> { } // line continuation
+                case '\\', '\'', '"' -> out.append(e);
+                case 'a' -> out.append('\u0007');
+                case 'b' -> out.append('\b');
+                case 'f' -> out.append('\f');
+                case 'n' -> out.append('\n');
+                case 'r' -> out.append('\r');
+                case 't' -> out.append('\t');
+                case 'v' -> out.append('\u000b');
+                case 'x', 'u', 'U' -> {
+                    int digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+                    if (i + digits > body.length() || !body.substring(i, i + digits).matches("[0-9a-fA-F]+")) {
+                        throw new IllegalArgumentException("chat template syntax error: truncated \\" + e
+                                + " escape in string literal \"" + body + "\"");
+                    }
+                    out.appendCodePoint(Integer.parseUnsignedInt(body.substring(i, i + digits), 16));
+                    i += digits;
+                }
+                case 'N' -> {
+                    int close = body.indexOf('}', i);
+                    if (i >= body.length() || body.charAt(i) != '{' || close < 0) {
+                        throw new IllegalArgumentException("chat template syntax error: malformed \\N{...} escape");
+                    }
+                    out.appendCodePoint(Character.codePointOf(body.substring(i + 1, close)));
+                    i = close + 1;
+                }
+                default -> {
+                    if (e >= '0' && e <= '7') {
+                        int end = i;
+                        while (end < body.length() && end < i + 2 && body.charAt(end) >= '0' && body.charAt(end) <= '7') {
+                            end++;
+                        }
+                        out.appendCodePoint(Integer.parseInt(body.substring(i - 1, end), 8));
+                        i = end;
+                    } else {
+                        out.append('\\').append(e); // Python keeps an unknown escape as written
+                    }
+                }
+            }
+        }
+        return out.toString();
     }
 
     private static IllegalArgumentException syntax(String src, int offset, String what) {
