@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 final class LoopTag implements Tag {
     private static final long serialVersionUID = 1L;
     private static final Pattern HEADER = Pattern.compile(
-            "\\s*\\(?\\s*([A-Za-z_]\\w*(?:\\s*,\\s*[A-Za-z_]\\w*)*)\\s*,?\\s*\\)?\\s+in\\s+(.+)", Pattern.DOTALL);
+            "\\s*\\(?\\s*([A-Za-z_]\\w*(?:\\s*,\\s*[A-Za-z_]\\w*)*)\\s*,?\\s*\\)?\\s+in\\s+(\\S.*)", Pattern.DOTALL);
 
     @Override
     public String getName() {

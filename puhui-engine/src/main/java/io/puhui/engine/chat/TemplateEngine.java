@@ -82,8 +82,10 @@ final class TemplateEngine {
         bindings.putIfAbsent("raise_exception", new TemplateFunctions.Marker("raise_exception"));
         bindings.putIfAbsent("strftime_now", new TemplateFunctions.Marker("strftime_now"));
         RenderResult result = jinjava.renderForResult(preparedSource, bindings);
+        // Jinjava reports some syntax errors (a stray {% endif %}) as warnings and renders on; Jinja2 refuses them
         List<TemplateError> fatal = result.getErrors().stream()
-                .filter(e -> e.getSeverity() == TemplateError.ErrorType.FATAL)
+                .filter(e -> e.getSeverity() == TemplateError.ErrorType.FATAL
+                        || e.getReason() == TemplateError.ErrorReason.SYNTAX_ERROR)
                 .toList();
         for (TemplateError error : fatal) {
             for (Throwable t = error.getException(); t != null; t = t.getCause()) {

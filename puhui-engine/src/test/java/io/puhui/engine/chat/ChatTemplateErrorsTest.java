@@ -56,6 +56,16 @@ class ChatTemplateErrorsTest {
     }
 
     @Test
+    void syntaxErrorsJinjavaWouldRenderAroundAreReported() {
+        assertThatThrownBy(() -> ChatTemplate.of("a{% endif %}b", null, null).render(List.of(), false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Missing start tag");
+        assertThatThrownBy(() -> ChatTemplate.of("{% for x in %}{% endfor %}", null, null).render(List.of(), false))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("for-loop should read");
+    }
+
+    @Test
     void unsupportedConstructsAreReportedNotSilentlySkipped() {
         ChatTemplate t = ChatTemplate.of("{% for m in messages recursive %}{{ m.role }}{% endfor %}", null, null);
         assertThatThrownBy(() -> t.render(List.of(ChatMessage.user("hi")), true))
