@@ -11,6 +11,9 @@ public final class WeightMatrix {
     private final int cols;
     private final long rowBytes;
     private final MemorySegment data;
+    /** The same weights re-laid for fast matrix-vector products, made on first use where the format allows. */
+    private volatile InterleavedRows interleaved;
+    private final boolean interleavable;
 
     public WeightMatrix(String name, GgmlType type, int rows, int cols, MemorySegment data) {
         if (cols % type.blockSize != 0) {
@@ -26,6 +29,7 @@ public final class WeightMatrix {
             throw new IllegalArgumentException(name + ": " + data.byteSize() + " bytes, need " + rowBytes * rows);
         }
         this.data = data;
+        this.interleavable = InterleavedRows.supports(type, rows) && !Boolean.getBoolean("puhui.no-interleave");
     }
 
     public String name() {
@@ -88,6 +92,20 @@ public final class WeightMatrix {
 
     /** {@code out[r] = row_r · x} for every row, split over the team. */
     public void matvec(ThreadTeam team, float[] x, float[] out) {
+        if (interleavable) {
+            InterleavedRows ir = interleaved;
+            if (ir == null) {
+                synchronized (this) {
+                    ir = interleaved;
+                    if (ir == null) {
+                        ir = InterleavedRows.repack(type, rows, cols, data, team);
+                        interleaved = ir;
+                    }
+                }
+            }
+            ir.matvec(team, x, out);
+            return;
+        }
         team.forRange(rows, 16, (start, end) -> {
             for (int r = start; r < end; r++) {
                 out[r] = dot(r, x, 0);

@@ -1,0 +1,151 @@
+// Q4_0 / Q8_0 weights re-laid so that one vector holds the same positions of as many rows as it has lanes.
+// A product then needs one broadcast activation per position instead of widening bytes per row, and the block
+// scales are plain floats: the widening conversions dominated decode time in the file's own layout.
+//
+// Layout per group of G rows (G = float lanes), per block: G float scales, then the quants as 4-byte chunks,
+// chunk m of every row side by side (lane r = row r), so one int vector load brings chunk m of G rows.
+package io.puhui.engine.tensor;
+
+import io.puhui.engine.gguf.GgmlType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+final class InterleavedRows {
+    static final VectorSpecies<Float> F = DotKernels.F;
+    static final int G = F.length();
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, VectorShape.forBitSize(G * 32));
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private final GgmlType type;
+    private final int rows;
+    private final int blocks;
+    private final int chunks;
+    private final long blockBytes;
+    private final long groupBytes;
+    private final MemorySegment data;
+
+    static boolean supports(GgmlType type, int rows) {
+        return DotKernels.VECTOR && G >= 8 && rows % G == 0 && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0);
+    }
+
+    private InterleavedRows(GgmlType type, int rows, int cols) {
+        this.type = type;
+        this.rows = rows;
+        this.blocks = cols / 32;
+        this.chunks = type == GgmlType.Q4_0 ? 4 : 8;
+        this.blockBytes = 4L * G + (long) chunks * 4 * G;
+        this.groupBytes = blockBytes * blocks;
+        // freed with the matrix that holds it
+        this.data = Arena.ofAuto().allocate(groupBytes * (rows / G), 64);
+    }
+
+    static InterleavedRows repack(GgmlType type, int rows, int cols, MemorySegment src, ThreadTeam team) {
+        InterleavedRows ir = new InterleavedRows(type, rows, cols);
+        long rowBytes = type.byteSize(cols);
+        int bpb = type.bytesPerBlock;
+        team.forRange(rows / G, 1, (start, end) -> {
+            for (int g = start; g < end; g++) {
+                for (int b = 0; b < ir.blocks; b++) {
+                    long dst = g * ir.groupBytes + b * ir.blockBytes;
+                    for (int r = 0; r < G; r++) {
+                        long s = (long) (g * G + r) * rowBytes + (long) b * bpb;
+                        ir.data.set(BlockCodec.FLOAT, dst + 4L * r, BlockCodec.f16(src, s));
+                        for (int m = 0; m < ir.chunks; m++) {
+                            ir.data.set(BlockCodec.INT, dst + 4L * G + 4L * G * m + 4L * r, src.get(BlockCodec.INT, s + 2 + 4L * m));
+                        }
+                    }
+                }
+            }
+        });
+        return ir;
+    }
+
+    void matvec(ThreadTeam team, float[] x, float[] out) {
+        float[] blockSums = type == GgmlType.Q4_0 ? blockSums(x) : null;
+        team.forRange(rows / G, 4, (start, end) -> {
+            for (int g = start; g < end; g++) {
+                FloatVector acc = type == GgmlType.Q4_0 ? groupQ4(g, x, blockSums) : groupQ8(g, x);
+                acc.intoArray(out, g * G);
+            }
+        });
+    }
+
+    private float[] blockSums(float[] x) {
+        float[] s = new float[blocks];
+        for (int b = 0; b < blocks; b++) {
+            float sum = 0;
+            for (int i = 0; i < 32; i++) {
+                sum += x[32 * b + i];
+            }
+            s[b] = sum;
+        }
+        return s;
+    }
+
+    private static FloatVector times(IntVector q, float x, FloatVector acc) {
+        return ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, x), acc);
+    }
+
+    /** Q4_0: codes 0..15 stand for code - 8; the -8 is applied once per block through the sum of x. */
+    private FloatVector groupQ4(int g, float[] x, float[] blockSums) {
+        FloatVector acc = FloatVector.zero(F);
+        long base = g * groupBytes;
+        for (int b = 0; b < blocks; b++) {
+            long o = base + b * blockBytes;
+            int xb = 32 * b;
+            // four accumulators: one chain of dependent FMAs would wait on FMA latency at every step
+            FloatVector s0 = FloatVector.zero(F);
+            FloatVector s1 = FloatVector.zero(F);
+            FloatVector s2 = FloatVector.zero(F);
+            FloatVector s3 = FloatVector.zero(F);
+            for (int m = 0; m < 4; m++) {
+                IntVector v = IntVector.fromMemorySegment(I, data, o + 4L * G * (m + 1), LE);
+                int p = xb + 4 * m;
+                // byte j of the chunk holds positions 4m+j (low nibble) and 4m+j+16 (high nibble)
+                s0 = times(v.and(0xF), x[p], s0);
+                s1 = times(v.lanewise(VectorOperators.LSHR, 4).and(0xF), x[p + 16], s1);
+                s2 = times(v.lanewise(VectorOperators.LSHR, 8).and(0xF), x[p + 1], s2);
+                s3 = times(v.lanewise(VectorOperators.LSHR, 12).and(0xF), x[p + 17], s3);
+                s0 = times(v.lanewise(VectorOperators.LSHR, 16).and(0xF), x[p + 2], s0);
+                s1 = times(v.lanewise(VectorOperators.LSHR, 20).and(0xF), x[p + 18], s1);
+                s2 = times(v.lanewise(VectorOperators.LSHR, 24).and(0xF), x[p + 3], s2);
+                s3 = times(v.lanewise(VectorOperators.LSHR, 28), x[p + 19], s3);
+            }
+            FloatVector s = s0.add(s1).add(s2.add(s3));
+            s = s.sub(8f * blockSums[b]);
+            acc = s.fma(FloatVector.fromMemorySegment(F, data, o, LE), acc);
+        }
+        return acc;
+    }
+
+    private FloatVector groupQ8(int g, float[] x) {
+        FloatVector acc = FloatVector.zero(F);
+        long base = g * groupBytes;
+        for (int b = 0; b < blocks; b++) {
+            long o = base + b * blockBytes;
+            int xb = 32 * b;
+            FloatVector s0 = FloatVector.zero(F);
+            FloatVector s1 = FloatVector.zero(F);
+            FloatVector s2 = FloatVector.zero(F);
+            FloatVector s3 = FloatVector.zero(F);
+            for (int m = 0; m < 8; m++) {
+                IntVector v = IntVector.fromMemorySegment(I, data, o + 4L * G * (m + 1), LE);
+                int p = xb + 4 * m;
+                // signed bytes: shift each to the top, then arithmetic shift back down
+                s0 = times(v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24), x[p], s0);
+                s1 = times(v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24), x[p + 1], s1);
+                s2 = times(v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24), x[p + 2], s2);
+                s3 = times(v.lanewise(VectorOperators.ASHR, 24), x[p + 3], s3);
+            }
+            FloatVector s = s0.add(s1).add(s2.add(s3));
+            acc = s.fma(FloatVector.fromMemorySegment(F, data, o, LE), acc);
+        }
+        return acc;
+    }
+}
