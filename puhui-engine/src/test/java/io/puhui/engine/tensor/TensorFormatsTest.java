@@ -159,6 +159,42 @@ class TensorFormatsTest {
         }
     }
 
+    /** Row counts that fill whole vector groups take the interleaved kernel, others the per-row one: same answers. */
+    @Test
+    void interleavedAndPerRowKernelsAgreeForAnyRowCount() {
+        SplittableRandom rnd = new SplittableRandom(3);
+        for (GgmlType type : List.of(GgmlType.Q8_0, GgmlType.Q4_0)) {
+            for (int rows : new int[] {1, 20, 32, 48, 67}) {
+                int cols = 96;
+                float[] v = new float[rows * cols];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) rnd.nextGaussian();
+                }
+                java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofAuto();
+                MemorySegment enc = BlockEncoder.encode(type, v);
+                MemorySegment mapped = arena.allocate(enc.byteSize(), 64).copyFrom(enc);
+                WeightMatrix w = new WeightMatrix("w", type, rows, cols, mapped);
+                float[] x = new float[cols];
+                for (int i = 0; i < cols; i++) {
+                    x[i] = (float) rnd.nextGaussian();
+                }
+                float[] out = new float[rows];
+                w.matvec(team, x, out);
+                float[] row = new float[cols];
+                for (int r = 0; r < rows; r++) {
+                    w.dequantizeRow(r, row, 0);
+                    double ref = 0;
+                    for (int i = 0; i < cols; i++) {
+                        ref += (double) row[i] * x[i];
+                    }
+                    assertThat((double) out[r]).as("%s rows=%d row %d", type, rows, r)
+                            .isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(ref))));
+                    assertThat((double) w.dot(r, x, 0)).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(ref))));
+                }
+            }
+        }
+    }
+
     @Test
     void f16AndBf16Decode() {
         float[] x = {1.5f, -2.25f, 65504f, 0f, 3.14159f};
