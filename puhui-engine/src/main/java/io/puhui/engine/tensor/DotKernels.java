@@ -45,42 +45,51 @@ final class DotKernels {
     }
 
     /**
-     * Four dot products of one row with four activation vectors: the row is loaded once for four products,
-     * which is what makes batched (prompt) matrix products compute-bound rather than load-bound.
+     * A 4x4 tile of dot products: four weight rows (at {@code w}, {@code stride} apart) with four activation vectors.
+     * Sixteen accumulators take eight loads per sixteen FMAs, so batched products run near the FMA limit.
      */
-    static void dot4(float[] w, float[] x0, float[] x1, float[] x2, float[] x3, int n, float[] out, int oo) {
+    static void dot4x4(float[] w, int stride, float[] x0, float[] x1, float[] x2, float[] x3, int n, float[] out) {
+        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
+        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
+        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
         int i = 0;
-        float s0 = 0;
-        float s1 = 0;
-        float s2 = 0;
-        float s3 = 0;
-        if (VECTOR && n >= L) {
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = FloatVector.zero(F);
-            FloatVector a2 = FloatVector.zero(F);
-            FloatVector a3 = FloatVector.zero(F);
-            for (; i <= n - L; i += L) {
-                FloatVector wv = FloatVector.fromArray(F, w, i);
-                a0 = wv.fma(FloatVector.fromArray(F, x0, i), a0);
-                a1 = wv.fma(FloatVector.fromArray(F, x1, i), a1);
-                a2 = wv.fma(FloatVector.fromArray(F, x2, i), a2);
-                a3 = wv.fma(FloatVector.fromArray(F, x3, i), a3);
+        for (; i <= n - L; i += L) {
+            FloatVector v0 = FloatVector.fromArray(F, x0, i);
+            FloatVector v1 = FloatVector.fromArray(F, x1, i);
+            FloatVector v2 = FloatVector.fromArray(F, x2, i);
+            FloatVector v3 = FloatVector.fromArray(F, x3, i);
+            FloatVector w0 = FloatVector.fromArray(F, w, i);
+            a00 = w0.fma(v0, a00);
+            a01 = w0.fma(v1, a01);
+            a02 = w0.fma(v2, a02);
+            a03 = w0.fma(v3, a03);
+            FloatVector w1 = FloatVector.fromArray(F, w, stride + i);
+            a10 = w1.fma(v0, a10);
+            a11 = w1.fma(v1, a11);
+            a12 = w1.fma(v2, a12);
+            a13 = w1.fma(v3, a13);
+            FloatVector w2 = FloatVector.fromArray(F, w, 2 * stride + i);
+            a20 = w2.fma(v0, a20);
+            a21 = w2.fma(v1, a21);
+            a22 = w2.fma(v2, a22);
+            a23 = w2.fma(v3, a23);
+            FloatVector w3 = FloatVector.fromArray(F, w, 3 * stride + i);
+            a30 = w3.fma(v0, a30);
+            a31 = w3.fma(v1, a31);
+            a32 = w3.fma(v2, a32);
+            a33 = w3.fma(v3, a33);
+        }
+        FloatVector[] acc = {a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33};
+        float[][] xs = {x0, x1, x2, x3};
+        for (int k = 0; k < 16; k++) {
+            int row = k / 4;
+            float sum = acc[k].reduceLanes(VectorOperators.ADD);
+            for (int t = i; t < n; t++) {
+                sum += w[row * stride + t] * xs[k % 4][t];
             }
-            s0 = a0.reduceLanes(VectorOperators.ADD);
-            s1 = a1.reduceLanes(VectorOperators.ADD);
-            s2 = a2.reduceLanes(VectorOperators.ADD);
-            s3 = a3.reduceLanes(VectorOperators.ADD);
+            out[k] = sum;
         }
-        for (; i < n; i++) {
-            s0 += w[i] * x0[i];
-            s1 += w[i] * x1[i];
-            s2 += w[i] * x2[i];
-            s3 += w[i] * x3[i];
-        }
-        out[oo] = s0;
-        out[oo + 1] = s1;
-        out[oo + 2] = s2;
-        out[oo + 3] = s3;
     }
 
     static float dotF32(MemorySegment w, long off, float[] x, int xo, int n) {
@@ -135,6 +144,33 @@ final class DotKernels {
             acc0 = s0.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo)), acc0);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Decodes a Q8_0 or Q4_0 row with vectors (16 lanes); the scalar decoder is the reference for both. */
+    static boolean decodeRow(io.puhui.engine.gguf.GgmlType type, MemorySegment w, long off, float[] dst, int dstOff, int n) {
+        if (!VECTOR || L != 16) {
+            return false;
+        }
+        if (type == io.puhui.engine.gguf.GgmlType.Q8_0) {
+            for (int b = 0; b < n / 32; b++) {
+                long bo = off + 34L * b;
+                FloatVector d = FloatVector.broadcast(F, BlockCodec.f16(w, bo));
+                q8Half(w, bo + 2).mul(d).intoArray(dst, dstOff + 32 * b);
+                q8Half(w, bo + 18).mul(d).intoArray(dst, dstOff + 32 * b + 16);
+            }
+            return true;
+        }
+        if (type == io.puhui.engine.gguf.GgmlType.Q4_0) {
+            for (int b = 0; b < n / 32; b++) {
+                long bo = off + 18L * b;
+                FloatVector d = FloatVector.broadcast(F, BlockCodec.f16(w, bo));
+                ByteVector q = ByteVector.fromMemorySegment(B, w, bo + 2, LE);
+                nibbles(q.and((byte) 0xF)).mul(d).intoArray(dst, dstOff + 32 * b);
+                nibbles(q.lanewise(VectorOperators.LSHR, 4)).mul(d).intoArray(dst, dstOff + 32 * b + 16);
+            }
+            return true;
+        }
+        return false;
     }
 
     /** Sixteen signed bytes as sixteen floats. */

@@ -87,6 +87,9 @@ public final class WeightMatrix {
     }
 
     public void dequantizeRow(int row, float[] dst, int dstOff) {
+        if (DotKernels.decodeRow(type, data, row * rowBytes, dst, dstOff, cols)) {
+            return;
+        }
         BlockCodec.dequantize(type, data, row * rowBytes, dst, dstOff, cols);
     }
 
@@ -122,21 +125,41 @@ public final class WeightMatrix {
             matvec(team, xs[0], outs[0]);
             return;
         }
-        team.forRange(rows, 4, (start, end) -> {
-            float[] buf = rowBuffer();
-            float[] four = new float[4];
-            for (int r = start; r < end; r++) {
-                dequantizeRow(r, buf, 0);
+        if (!DotKernels.VECTOR || batch < 4) {
+            team.forRange(rows, 4, (start, end) -> {
+                float[] buf = rowBuffer();
+                for (int r = start; r < end; r++) {
+                    dequantizeRow(r, buf, 0);
+                    for (int b = 0; b < batch; b++) {
+                        outs[b][r] = DotKernels.dot(buf, 0, xs[b], 0, cols);
+                    }
+                }
+            });
+            return;
+        }
+        // four rows decoded at a time, multiplied with four activation vectors at a time
+        team.forRange((rows + 3) / 4, 1, (start, end) -> {
+            float[] buf = new float[4 * cols];
+            float[] tile = new float[16];
+            for (int g = start; g < end; g++) {
+                int r0 = 4 * g;
+                int n = Math.min(4, rows - r0);
+                for (int i = 0; i < n; i++) {
+                    dequantizeRow(r0 + i, buf, i * cols);
+                }
                 int b = 0;
-                for (; b + 4 <= batch; b += 4) {
-                    DotKernels.dot4(buf, xs[b], xs[b + 1], xs[b + 2], xs[b + 3], cols, four, 0);
-                    outs[b][r] = four[0];
-                    outs[b + 1][r] = four[1];
-                    outs[b + 2][r] = four[2];
-                    outs[b + 3][r] = four[3];
+                if (n == 4) {
+                    for (; b + 4 <= batch; b += 4) {
+                        DotKernels.dot4x4(buf, cols, xs[b], xs[b + 1], xs[b + 2], xs[b + 3], cols, tile);
+                        for (int k = 0; k < 16; k++) {
+                            outs[b + k % 4][r0 + k / 4] = tile[k];
+                        }
+                    }
                 }
                 for (; b < batch; b++) {
-                    outs[b][r] = DotKernels.dot(buf, 0, xs[b], 0, cols);
+                    for (int i = 0; i < n; i++) {
+                        outs[b][r0 + i] = DotKernels.dot(buf, i * cols, xs[b], 0, cols);
+                    }
                 }
             }
         });

@@ -74,6 +74,8 @@ class TensorFormatsTest {
                 }
                 float[] out = new float[rows];
                 w.matvec(team, x, out);
+                float[][] batchOut = new float[5][rows];
+                w.matmul(team, new float[][] {x, x, x, x, x}, batchOut, 5);
                 float[] row = new float[cols];
                 for (int r = 0; r < rows; r++) {
                     w.dequantizeRow(r, row, 0);
@@ -159,7 +161,7 @@ class TensorFormatsTest {
         }
     }
 
-    /** Row counts that fill whole vector groups take the interleaved kernel, others the per-row one: same answers. */
+    /** Row counts that fill whole vector groups or tiles take the fast kernels, others the per-row ones: same answers. */
     @Test
     void interleavedAndPerRowKernelsAgreeForAnyRowCount() {
         SplittableRandom rnd = new SplittableRandom(3);
@@ -180,6 +182,8 @@ class TensorFormatsTest {
                 }
                 float[] out = new float[rows];
                 w.matvec(team, x, out);
+                float[][] batchOut = new float[5][rows];
+                w.matmul(team, new float[][] {x, x, x, x, x}, batchOut, 5);
                 float[] row = new float[cols];
                 for (int r = 0; r < rows; r++) {
                     w.dequantizeRow(r, row, 0);
@@ -190,6 +194,9 @@ class TensorFormatsTest {
                     assertThat((double) out[r]).as("%s rows=%d row %d", type, rows, r)
                             .isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(ref))));
                     assertThat((double) w.dot(r, x, 0)).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(ref))));
+                    for (float[] bo : batchOut) {
+                        assertThat((double) bo[r]).isCloseTo(ref, org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(ref))));
+                    }
                 }
             }
         }
