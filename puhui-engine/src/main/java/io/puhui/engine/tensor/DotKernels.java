@@ -45,50 +45,54 @@ final class DotKernels {
     }
 
     /**
-     * A 4x4 tile of dot products: four weight rows (at {@code w}, {@code stride} apart) with four activation vectors.
-     * Sixteen accumulators take eight loads per sixteen FMAs, so batched products run near the FMA limit.
+     * A 2x4 tile of dot products: two weight rows ({@code stride} apart in {@code w}) with four activation vectors.
+     * Eight accumulators take six loads per eight FMAs (one row with four vectors took five per four); larger tiles
+     * made the JIT give up on vectorising.
      */
-    static void dot4x4(float[] w, int stride, float[] x0, float[] x1, float[] x2, float[] x3, int n, float[] out) {
-        FloatVector a00 = FloatVector.zero(F), a01 = FloatVector.zero(F), a02 = FloatVector.zero(F), a03 = FloatVector.zero(F);
-        FloatVector a10 = FloatVector.zero(F), a11 = FloatVector.zero(F), a12 = FloatVector.zero(F), a13 = FloatVector.zero(F);
-        FloatVector a20 = FloatVector.zero(F), a21 = FloatVector.zero(F), a22 = FloatVector.zero(F), a23 = FloatVector.zero(F);
-        FloatVector a30 = FloatVector.zero(F), a31 = FloatVector.zero(F), a32 = FloatVector.zero(F), a33 = FloatVector.zero(F);
+    static void dot2x4(float[] w, int wo, int stride, float[] x0, float[] x1, float[] x2, float[] x3, int n,
+                       float[] out) {
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = FloatVector.zero(F);
+        FloatVector a02 = FloatVector.zero(F);
+        FloatVector a03 = FloatVector.zero(F);
+        FloatVector a10 = FloatVector.zero(F);
+        FloatVector a11 = FloatVector.zero(F);
+        FloatVector a12 = FloatVector.zero(F);
+        FloatVector a13 = FloatVector.zero(F);
         int i = 0;
         for (; i <= n - L; i += L) {
             FloatVector v0 = FloatVector.fromArray(F, x0, i);
             FloatVector v1 = FloatVector.fromArray(F, x1, i);
             FloatVector v2 = FloatVector.fromArray(F, x2, i);
             FloatVector v3 = FloatVector.fromArray(F, x3, i);
-            FloatVector w0 = FloatVector.fromArray(F, w, i);
+            FloatVector w0 = FloatVector.fromArray(F, w, wo + i);
+            FloatVector w1 = FloatVector.fromArray(F, w, wo + stride + i);
             a00 = w0.fma(v0, a00);
             a01 = w0.fma(v1, a01);
             a02 = w0.fma(v2, a02);
             a03 = w0.fma(v3, a03);
-            FloatVector w1 = FloatVector.fromArray(F, w, stride + i);
             a10 = w1.fma(v0, a10);
             a11 = w1.fma(v1, a11);
             a12 = w1.fma(v2, a12);
             a13 = w1.fma(v3, a13);
-            FloatVector w2 = FloatVector.fromArray(F, w, 2 * stride + i);
-            a20 = w2.fma(v0, a20);
-            a21 = w2.fma(v1, a21);
-            a22 = w2.fma(v2, a22);
-            a23 = w2.fma(v3, a23);
-            FloatVector w3 = FloatVector.fromArray(F, w, 3 * stride + i);
-            a30 = w3.fma(v0, a30);
-            a31 = w3.fma(v1, a31);
-            a32 = w3.fma(v2, a32);
-            a33 = w3.fma(v3, a33);
         }
-        FloatVector[] acc = {a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33};
-        float[][] xs = {x0, x1, x2, x3};
-        for (int k = 0; k < 16; k++) {
-            int row = k / 4;
-            float sum = acc[k].reduceLanes(VectorOperators.ADD);
-            for (int t = i; t < n; t++) {
-                sum += w[row * stride + t] * xs[k % 4][t];
-            }
-            out[k] = sum;
+        out[0] = a00.reduceLanes(VectorOperators.ADD);
+        out[1] = a01.reduceLanes(VectorOperators.ADD);
+        out[2] = a02.reduceLanes(VectorOperators.ADD);
+        out[3] = a03.reduceLanes(VectorOperators.ADD);
+        out[4] = a10.reduceLanes(VectorOperators.ADD);
+        out[5] = a11.reduceLanes(VectorOperators.ADD);
+        out[6] = a12.reduceLanes(VectorOperators.ADD);
+        out[7] = a13.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            out[0] += w[wo + i] * x0[i];
+            out[1] += w[wo + i] * x1[i];
+            out[2] += w[wo + i] * x2[i];
+            out[3] += w[wo + i] * x3[i];
+            out[4] += w[wo + stride + i] * x0[i];
+            out[5] += w[wo + stride + i] * x1[i];
+            out[6] += w[wo + stride + i] * x2[i];
+            out[7] += w[wo + stride + i] * x3[i];
         }
     }
 

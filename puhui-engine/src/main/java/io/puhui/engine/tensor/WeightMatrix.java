@@ -140,7 +140,7 @@ public final class WeightMatrix {
         // four rows decoded at a time, multiplied with four activation vectors at a time
         team.forRange((rows + 3) / 4, 1, (start, end) -> {
             float[] buf = new float[4 * cols];
-            float[] tile = new float[16];
+            float[] tile = new float[8];
             for (int g = start; g < end; g++) {
                 int r0 = 4 * g;
                 int n = Math.min(4, rows - r0);
@@ -150,9 +150,12 @@ public final class WeightMatrix {
                 int b = 0;
                 if (n == 4) {
                     for (; b + 4 <= batch; b += 4) {
-                        DotKernels.dot4x4(buf, cols, xs[b], xs[b + 1], xs[b + 2], xs[b + 3], cols, tile);
-                        for (int k = 0; k < 16; k++) {
-                            outs[b + k % 4][r0 + k / 4] = tile[k];
+                        for (int half = 0; half < 2; half++) {
+                            DotKernels.dot2x4(buf, 2 * half * cols, cols, xs[b], xs[b + 1], xs[b + 2], xs[b + 3], cols,
+                                    tile);
+                            for (int k = 0; k < 8; k++) {
+                                outs[b + k % 4][r0 + 2 * half + k / 4] = tile[k];
+                            }
                         }
                     }
                 }
