@@ -37,7 +37,7 @@ final class BenchCommand implements Callable<Integer> {
     List<Integer> threads;
 
     @Option(names = {"-r", "--repetitions"}, defaultValue = "3", paramLabel = "R",
-            description = "Measured runs per test after one warm-up (default ${DEFAULT-VALUE}).")
+            description = "Measured runs per test after three warm-up runs (default ${DEFAULT-VALUE}).")
     int repetitions;
 
     @Option(names = "--csv", description = "Print comma-separated values instead of a table.")
@@ -96,9 +96,12 @@ final class BenchCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    /** Runs one warm-up and the measured repetitions; returns mean and standard deviation of tokens/s. */
+    /** Runs warm-up passes (the JIT compiles the kernels in the first ones) and the measured repetitions;
+     *  returns mean and standard deviation of tokens/s. */
     private double[] measure(Runnable pass, int tokens) {
-        pass.run();
+        for (int i = 0; i < 3; i++) {
+            pass.run();
+        }
         double[] tps = new double[repetitions];
         for (int i = 0; i < repetitions; i++) {
             long t0 = System.nanoTime();
