@@ -105,8 +105,14 @@ final class SentencePieceTokenizer extends VocabularyTokenizer {
     @Override
     public String decode(int[] ids) {
         String s = super.decode(ids);
-        // the space the tokenizer put before the first word is not part of the text
-        if (vocab.addSpacePrefix() && s.startsWith(" ") && ids.length > 0 && vocab.type(ids[0]) == TokenType.NORMAL) {
+        // the space the tokenizer put before the first word is not part of the text (BOS and other control
+        // tokens before it print nothing, so the first printing token is the one that carries it)
+        int first = 0;
+        while (first < ids.length && tokenBytes(ids[first]).length == 0) {
+            first++;
+        }
+        if (vocab.addSpacePrefix() && s.startsWith(" ") && first < ids.length
+                && vocab.type(ids[first]) == TokenType.NORMAL) {
             return s.substring(1);
         }
         return s;

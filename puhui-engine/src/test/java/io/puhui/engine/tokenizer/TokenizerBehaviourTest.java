@@ -79,6 +79,7 @@ class TokenizerBehaviourTest {
         assertThat(spm.encode("Hello", true, false)[0]).isEqualTo(spm.bos());
         assertThat(spm.encode("Hello", false, false)[0]).isNotEqualTo(spm.bos());
         assertThat(spm.encode("", true, false)).containsExactly(spm.bos());
+        assertThat(spm.decode(spm.encode("Hello world", true, false))).isEqualTo("Hello world");
     }
 
     @Test
