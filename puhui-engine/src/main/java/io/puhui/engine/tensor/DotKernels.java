@@ -174,7 +174,70 @@ final class DotKernels {
             }
             return true;
         }
+        if (type == io.puhui.engine.gguf.GgmlType.Q4_K || type == io.puhui.engine.gguf.GgmlType.Q6_K) {
+            int bpb = type.bytesPerBlock;
+            for (int b = 0; b < n / 256; b++) {
+                decodeKBlock(type, w, off + (long) bpb * b, dst, dstOff + 256 * b);
+            }
+            return true;
+        }
         return false;
+    }
+
+    /**
+     * One Q4_K or Q6_K block (256 values) decoded with vectors. The arithmetic is the scalar decoder's, in the
+     * same order (multiply, then subtract), so the values are identical to it.
+     */
+    static void decodeKBlock(io.puhui.engine.gguf.GgmlType type, MemorySegment w, long o, float[] y, int yo) {
+        if (type == io.puhui.engine.gguf.GgmlType.Q4_K) {
+            float d = BlockCodec.f16(w, o);
+            float min = BlockCodec.f16(w, o + 2);
+            for (int i = 0; i < 4; i++) {
+                int sm1 = BlockCodec.scaleMinK4(2 * i, w, o + 4);
+                int sm2 = BlockCodec.scaleMinK4(2 * i + 1, w, o + 4);
+                float d1 = d * (sm1 & 0xFF);
+                float m1 = min * (sm1 >>> 8);
+                float d2 = d * (sm2 & 0xFF);
+                float m2 = min * (sm2 >>> 8);
+                for (int h = 0; h < 2; h++) {
+                    ByteVector q = ByteVector.fromMemorySegment(B, w, o + 16 + 32L * i + 16L * h, LE);
+                    ((FloatVector) q.and((byte) 0xF).convertShape(VectorOperators.B2F, F, 0)).mul(d1).sub(m1)
+                            .intoArray(y, yo + 64 * i + 16 * h);
+                    ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.B2F, F, 0))
+                            .mul(d2).sub(m2).intoArray(y, yo + 64 * i + 32 + 16 * h);
+                }
+            }
+            return;
+        }
+        // Q6_K: ql[128], qh[64], scales[16] (signed), d
+        float d = BlockCodec.f16(w, o + 208);
+        for (int n = 0; n < 2; n++) {
+            long ql = o + 64L * n;
+            long qh = o + 128 + 32L * n;
+            long sc = o + 192 + 8L * n;
+            int base = yo + 128 * n;
+            for (int h = 0; h < 2; h++) {
+                ByteVector a = ByteVector.fromMemorySegment(B, w, ql + 16L * h, LE);
+                ByteVector c = ByteVector.fromMemorySegment(B, w, ql + 32 + 16L * h, LE);
+                ByteVector hi = ByteVector.fromMemorySegment(B, w, qh + 16L * h, LE);
+                ByteVector q1 = a.and((byte) 0xF).or(hi.and((byte) 3).lanewise(VectorOperators.LSHL, 4));
+                ByteVector q2 = c.and((byte) 0xF).or(hi.lanewise(VectorOperators.LSHR, 2).and((byte) 3)
+                        .lanewise(VectorOperators.LSHL, 4));
+                ByteVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(hi.lanewise(VectorOperators.LSHR, 4)
+                        .and((byte) 3).lanewise(VectorOperators.LSHL, 4));
+                ByteVector q4 = c.lanewise(VectorOperators.LSHR, 4).or(hi.lanewise(VectorOperators.LSHR, 6)
+                        .lanewise(VectorOperators.LSHL, 4));
+                int at = base + 16 * h;
+                k6(q1, d * w.get(BlockCodec.BYTE, sc + h), y, at);
+                k6(q2, d * w.get(BlockCodec.BYTE, sc + h + 2), y, at + 32);
+                k6(q3, d * w.get(BlockCodec.BYTE, sc + h + 4), y, at + 64);
+                k6(q4, d * w.get(BlockCodec.BYTE, sc + h + 6), y, at + 96);
+            }
+        }
+    }
+
+    private static void k6(ByteVector q, float scale, float[] y, int at) {
+        ((FloatVector) q.sub((byte) 32).convertShape(VectorOperators.B2F, F, 0)).mul(scale).intoArray(y, at);
     }
 
     /** Sixteen signed bytes as sixteen floats. */
@@ -260,8 +323,14 @@ final class DotKernels {
         float[] buf = BLOCK.get();
         int bs = type.blockSize;
         float sum = 0;
+        boolean vectorDecode = VECTOR && L == 16
+                && (type == io.puhui.engine.gguf.GgmlType.Q4_K || type == io.puhui.engine.gguf.GgmlType.Q6_K);
         for (int b = 0; b < n / bs; b++) {
-            BlockCodec.dequantizeBlock(type, w, off + (long) b * type.bytesPerBlock, buf, 0);
+            if (vectorDecode) {
+                decodeKBlock(type, w, off + (long) b * type.bytesPerBlock, buf, 0);
+            } else {
+                BlockCodec.dequantizeBlock(type, w, off + (long) b * type.bytesPerBlock, buf, 0);
+            }
             sum += dot(buf, 0, x, xo + b * bs, bs);
         }
         return sum;

@@ -139,6 +139,26 @@ class TensorFormatsTest {
         }
     }
 
+    /** The vectorised row decoders give exactly the scalar reference decoder's values. */
+    @ParameterizedTest
+    @MethodSource("goldenFiles")
+    void vectorDecodingEqualsScalarDecoding(Path file) throws IOException {
+        try (GgufFile f = GgufFile.open(file)) {
+            for (TensorInfo t : f.tensors()) {
+                int cols = (int) t.rowWidth();
+                int rows = (int) t.rowCount();
+                WeightMatrix w = new WeightMatrix(t.name(), t.type(), rows, cols, f.data(t));
+                float[] fast = new float[cols];
+                float[] reference = new float[cols];
+                for (int r = 0; r < rows; r++) {
+                    w.dequantizeRow(r, fast, 0);
+                    BlockCodec.dequantize(t.type(), f.data(t), r * t.type().byteSize(cols), reference, 0, cols);
+                    assertThat(fast).as("%s %s row %d", file.getFileName(), t, r).isEqualTo(reference);
+                }
+            }
+        }
+    }
+
     @Test
     void q8AndQ4EncodersReproduceLlamaQuantizeBytes() throws IOException {
         for (GgmlType type : List.of(GgmlType.Q8_0, GgmlType.Q4_0)) {
