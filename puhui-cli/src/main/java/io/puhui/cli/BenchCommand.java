@@ -125,22 +125,8 @@ final class BenchCommand implements Callable<Integer> {
     /** The whole prompt in batches of the generator's prompt batch size, logits for the last token only. */
     private static void promptPass(Model m, ThreadTeam team, int n) {
         int[] tokens = randomTokens(n, m.config().vocabSize());
-        KvCache cache = m.newCache(n);
-        int batch = io.puhui.engine.generate.Generator.PROMPT_BATCH;
-        for (int s = 0; s < n; s += batch) {
-            int k = Math.min(batch, n - s);
-            int[] pos = new int[k];
-            KvCache[] caches = new KvCache[k];
-            float[][] logits = new float[k][];
-            for (int i = 0; i < k; i++) {
-                pos[i] = s + i;
-                caches[i] = cache;
-            }
-            if (s + k == n) {
-                logits[k - 1] = new float[m.config().vocabSize()];
-            }
-            m.forward(team, java.util.Arrays.copyOfRange(tokens, s, s + k), pos, caches, logits);
-        }
+        m.forwardSequence(team, tokens, 0, m.newCache(n), new float[m.config().vocabSize()],
+                io.puhui.engine.generate.Generator.PROMPT_BATCH);
     }
 
     /** One token at a time from an empty context, logits every step, as llama-bench's tg test. */

@@ -61,21 +61,7 @@ public final class Generator {
         float[] logits = new float[vocab];
 
         long t0 = System.nanoTime();
-        for (int start = 0; start < prompt.length; start += PROMPT_BATCH) {
-            int n = Math.min(PROMPT_BATCH, prompt.length - start);
-            int[] tokens = Arrays.copyOfRange(prompt, start, start + n);
-            int[] positions = new int[n];
-            KvCache[] caches = new KvCache[n];
-            float[][] out = new float[n][];
-            for (int i = 0; i < n; i++) {
-                positions[i] = start + i;
-                caches[i] = cache;
-            }
-            if (start + n == prompt.length) {
-                out[n - 1] = logits;
-            }
-            model.forward(team, tokens, positions, caches, out);
-        }
+        model.forwardSequence(team, prompt, 0, cache, logits, PROMPT_BATCH);
         long promptNanos = System.nanoTime() - t0;
 
         Utf8Assembler utf8 = new Utf8Assembler();

@@ -315,6 +315,29 @@ public final class Model implements AutoCloseable {
         output.matmul(team, normed, outs, wanted);
     }
 
+    /**
+     * Feeds {@code tokens} of one sequence from position {@code start} in batches of {@code batchSize};
+     * {@code lastLogits}, when not null, receives the logits after the last token.
+     */
+    public void forwardSequence(ThreadTeam team, int[] tokens, int start, KvCache cache, float[] lastLogits,
+                                int batchSize) {
+        for (int from = 0; from < tokens.length; from += batchSize) {
+            int n = Math.min(batchSize, tokens.length - from);
+            int[] batch = java.util.Arrays.copyOfRange(tokens, from, from + n);
+            int[] positions = new int[n];
+            KvCache[] caches = new KvCache[n];
+            float[][] logits = new float[n][];
+            for (int i = 0; i < n; i++) {
+                positions[i] = start + from + i;
+                caches[i] = cache;
+            }
+            if (from + n == tokens.length) {
+                logits[n - 1] = lastLogits;
+            }
+            forward(team, batch, positions, caches, logits);
+        }
+    }
+
     private void attend(int layer, KvCache cache, int pos, int head, float[] q, float[] out) {
         int hd = config.headDim();
         int kvDim = config.kvDim();
