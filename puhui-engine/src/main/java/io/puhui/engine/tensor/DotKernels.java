@@ -240,6 +240,46 @@ final class DotKernels {
         ((FloatVector) q.sub((byte) 32).convertShape(VectorOperators.B2F, F, 0)).mul(scale).intoArray(y, at);
     }
 
+    /**
+     * Q4_K dot product without a decoded copy: per 32-value sub-block, codes times x summed in registers, then
+     * scaled; the sub-block minimum is applied through the sum of x over the same sub-block.
+     */
+    static float dotQ4_K(MemorySegment w, long off, float[] x, int xo, int n) {
+        if (!VECTOR || L != 16) {
+            return dotByBlocks(io.puhui.engine.gguf.GgmlType.Q4_K, w, off, x, xo, n);
+        }
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n / 256; b++) {
+            long o = off + 144L * b;
+            int xb = xo + 256 * b;
+            float d = BlockCodec.f16(w, o);
+            float dmin = BlockCodec.f16(w, o + 2);
+            for (int i = 0; i < 4; i++) {
+                int sm1 = BlockCodec.scaleMinK4(2 * i, w, o + 4);
+                int sm2 = BlockCodec.scaleMinK4(2 * i + 1, w, o + 4);
+                FloatVector lo = FloatVector.zero(F);
+                FloatVector hi = FloatVector.zero(F);
+                FloatVector xLo = FloatVector.zero(F);
+                FloatVector xHi = FloatVector.zero(F);
+                for (int h = 0; h < 2; h++) {
+                    ByteVector q = ByteVector.fromMemorySegment(B, w, o + 16 + 32L * i + 16L * h, LE);
+                    FloatVector xl = FloatVector.fromArray(F, x, xb + 64 * i + 16 * h);
+                    FloatVector xh = FloatVector.fromArray(F, x, xb + 64 * i + 32 + 16 * h);
+                    lo = ((FloatVector) q.and((byte) 0xF).convertShape(VectorOperators.B2F, F, 0)).fma(xl, lo);
+                    hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.B2F, F, 0))
+                            .fma(xh, hi);
+                    xLo = xLo.add(xl);
+                    xHi = xHi.add(xh);
+                }
+                acc = lo.fma(FloatVector.broadcast(F, d * (sm1 & 0xFF)), acc);
+                acc = hi.fma(FloatVector.broadcast(F, d * (sm2 & 0xFF)), acc);
+                acc = xLo.fma(FloatVector.broadcast(F, -dmin * (sm1 >>> 8)), acc);
+                acc = xHi.fma(FloatVector.broadcast(F, -dmin * (sm2 >>> 8)), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
     /** Sixteen signed bytes as sixteen floats. */
     private static FloatVector q8Half(MemorySegment w, long at) {
         return (FloatVector) ByteVector.fromMemorySegment(B, w, at, LE).convertShape(VectorOperators.B2F, F, 0);

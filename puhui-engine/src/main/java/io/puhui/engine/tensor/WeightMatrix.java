@@ -64,6 +64,7 @@ public final class WeightMatrix {
             case F16 -> DotKernels.dotF16(data, off, x, xo, cols);
             case Q8_0 -> DotKernels.dotQ8_0(data, off, x, xo, cols);
             case Q4_0 -> DotKernels.dotQ4_0(data, off, x, xo, cols);
+            case Q4_K -> DotKernels.dotQ4_K(data, off, x, xo, cols);
             case BF16 -> dotDecoded(row, x, xo);
             default -> DotKernels.dotByBlocks(type, data, off, x, xo, cols);
         };
