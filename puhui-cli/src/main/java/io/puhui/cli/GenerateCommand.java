@@ -104,6 +104,7 @@ final class GenerateCommand implements Callable<Integer> {
             }
             boolean templateHasBos = tokenizer.bos() >= 0 && text.startsWith(tokenizer.piece(tokenizer.bos()));
             int[] tokens = tokenizer.encode(text, !templateHasBos, true);
+            m.warmUp(team);
             int ctx = Math.min(contextLength, m.config().trainedContextLength());
             Generator generator = new Generator(m, tokenizer, team, ctx);
             GenerationOptions options = new GenerationOptions(sampling, maxTokens, stop, ignoreEos);

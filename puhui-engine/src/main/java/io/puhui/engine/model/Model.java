@@ -316,6 +316,25 @@ public final class Model implements AutoCloseable {
     }
 
     /**
+     * Gets the model ready to answer fast: compiles the kernels of its weight formats on small matrices (the JIT
+     * would otherwise compile them while the first real tokens crawl through the interpreter), then runs one
+     * throwaway token so that every weight is laid out for the fast kernels. Costs a second or so, once.
+     */
+    public void warmUp(ThreadTeam team) {
+        java.util.Set<GgmlType> types = java.util.EnumSet.noneOf(GgmlType.class);
+        for (Layer l : layers) {
+            for (WeightMatrix w : new WeightMatrix[] {l.wq, l.wk, l.wv, l.wo, l.gate, l.up, l.down}) {
+                types.add(w.type());
+            }
+        }
+        types.add(output.type());
+        for (GgmlType t : types) {
+            WeightMatrix.warmUp(t, team);
+        }
+        forwardSequence(team, new int[] {0, 0, 0, 0}, 0, newCache(4), new float[config.vocabSize()], 4);
+    }
+
+    /**
      * Feeds {@code tokens} of one sequence from position {@code start} in batches of {@code batchSize};
      * {@code lastLogits}, when not null, receives the logits after the last token.
      */

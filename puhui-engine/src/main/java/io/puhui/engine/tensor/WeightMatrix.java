@@ -94,6 +94,28 @@ public final class WeightMatrix {
         BlockCodec.dequantize(type, data, row * rowBytes, dst, dstOff, cols);
     }
 
+    /**
+     * Runs the kernels of {@code type} enough times on a small matrix for the JIT to compile them: the Vector API
+     * is hundreds of times slower interpreted than compiled.
+     */
+    public static void warmUp(GgmlType type, ThreadTeam team) {
+        int rows = 64;
+        int cols = 256;
+        MemorySegment data = java.lang.foreign.Arena.ofAuto().allocate(type.byteSize((long) rows * cols), 64);
+        // zero bytes are valid blocks of every format (all scales zero)
+        WeightMatrix w = new WeightMatrix("warm-up", type, rows, cols, data);
+        float[] x = new float[cols];
+        float[] out = new float[rows];
+        for (int i = 0; i < 3000; i++) {
+            w.matvec(team, x, out);
+        }
+        float[][] xs = {x, x, x, x};
+        float[][] outs = new float[4][rows];
+        for (int i = 0; i < 200; i++) {
+            w.matmul(team, xs, outs, 4);
+        }
+    }
+
     /** {@code out[r] = row_r · x} for every row, split over the team. */
     public void matvec(ThreadTeam team, float[] x, float[] out) {
         if (interleavable) {
