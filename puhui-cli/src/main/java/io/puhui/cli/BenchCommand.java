@@ -37,7 +37,7 @@ final class BenchCommand implements Callable<Integer> {
     List<Integer> threads;
 
     @Option(names = {"-r", "--repetitions"}, defaultValue = "3", paramLabel = "R",
-            description = "Measured runs per test after three warm-up runs (default ${DEFAULT-VALUE}).")
+            description = "Measured runs per test after at least five seconds of warm-up runs (default ${DEFAULT-VALUE}).")
     int repetitions;
 
     @Option(names = "--csv", description = "Print comma-separated values instead of a table.")
@@ -96,10 +96,14 @@ final class BenchCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    /** Runs warm-up passes (the JIT compiles the kernels in the first ones) and the measured repetitions;
-     *  returns mean and standard deviation of tokens/s. */
+    /**
+     * Runs warm-up passes for at least five seconds (the JIT takes that long to settle on the vector kernels;
+     * until then a pass can be several times slower), then the measured repetitions; returns mean and standard
+     * deviation of tokens/s.
+     */
     private double[] measure(Runnable pass, int tokens) {
-        for (int i = 0; i < 3; i++) {
+        long warmUntil = System.nanoTime() + 5_000_000_000L;
+        for (int i = 0; i < 3 || (System.nanoTime() < warmUntil && i < 50); i++) {
             pass.run();
         }
         double[] tps = new double[repetitions];
