@@ -88,10 +88,6 @@ final class PreTokenizer {
         return new PreTokenizer(name, e);
     }
 
-    static boolean known(String name) {
-        return BY_NAME.containsKey(name);
-    }
-
     String name() {
         return name;
     }
