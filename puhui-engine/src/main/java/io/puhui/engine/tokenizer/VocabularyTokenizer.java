@@ -14,7 +14,7 @@ abstract class VocabularyTokenizer implements Tokenizer {
         this.bytes = new byte[vocab.size()][];
     }
 
-    /** Tokenizes one fragment of raw text (no special tokens in it); {@code first} is true at the text's start
+    /** Tokenizes one fragment of raw text (no special tokens in it); {@code afterSpecial} is true at the start
      *  or right after a special token. */
     abstract void encodeText(String text, boolean afterSpecial, IntList out);
 
