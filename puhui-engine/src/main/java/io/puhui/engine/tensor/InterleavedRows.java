@@ -31,14 +31,16 @@ final class InterleavedRows {
     private final MemorySegment data;
 
     static boolean supports(GgmlType type, int rows) {
-        return DotKernels.VECTOR && G >= 8 && rows % G == 0 && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0);
+        return DotKernels.VECTOR && G >= 8 && rows % G == 0
+                && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0 || type == GgmlType.Q6_K);
     }
 
     private InterleavedRows(GgmlType type, int rows, int cols) {
         this.type = type;
         this.rows = rows;
-        this.blocks = cols / 32;
-        this.chunks = type == GgmlType.Q4_0 ? 4 : 8;
+        // Q6_K has a scale per 16 values: it is laid out as 16-value blocks of signed bytes (code - 32)
+        this.blocks = type == GgmlType.Q6_K ? cols / 16 : cols / 32;
+        this.chunks = type == GgmlType.Q4_0 ? 4 : type == GgmlType.Q6_K ? 4 : 8;
         this.blockBytes = 4L * G + (long) chunks * 4 * G;
         this.groupBytes = blockBytes * blocks;
         // freed with the matrix that holds it
@@ -47,6 +49,10 @@ final class InterleavedRows {
 
     static InterleavedRows repack(GgmlType type, int rows, int cols, MemorySegment src, ThreadTeam team) {
         InterleavedRows ir = new InterleavedRows(type, rows, cols);
+        if (type == GgmlType.Q6_K) {
+            ir.repackQ6K(cols, src, team);
+            return ir;
+        }
         long rowBytes = type.byteSize(cols);
         int bpb = type.bytesPerBlock;
         team.forRange(rows / G, 1, (start, end) -> {
@@ -66,11 +72,66 @@ final class InterleavedRows {
         return ir;
     }
 
+    /** Q6_K: each 16-value run becomes 16 signed bytes (code - 32) with one float scale, d times its sub-scale. */
+    private void repackQ6K(int cols, MemorySegment src, ThreadTeam team) {
+        long rowBytes = type.byteSize(cols);
+        team.forRange(rows / G, 1, (start, end) -> {
+            byte[] codes = new byte[256];
+            float[] scales = new float[16];
+            for (int g = start; g < end; g++) {
+                for (int r = 0; r < G; r++) {
+                    long rowOff = (long) (g * G + r) * rowBytes;
+                    for (int kb = 0; kb < cols / 256; kb++) {
+                        q6kCodes(src, rowOff + 210L * kb, codes, scales);
+                        for (int sb = 0; sb < 16; sb++) {
+                            long dst = g * groupBytes + (long) (kb * 16 + sb) * blockBytes;
+                            data.set(BlockCodec.FLOAT, dst + 4L * r, scales[sb]);
+                            for (int m = 0; m < 4; m++) {
+                                int word = (codes[16 * sb + 4 * m] & 0xFF) | (codes[16 * sb + 4 * m + 1] & 0xFF) << 8
+                                        | (codes[16 * sb + 4 * m + 2] & 0xFF) << 16 | (codes[16 * sb + 4 * m + 3] & 0xFF) << 24;
+                                data.set(BlockCodec.INT, dst + 4L * G + 4L * G * m + 4L * r, word);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** The 256 signed codes of a Q6_K block in value order, and the scale of each 16-value run. */
+    static void q6kCodes(MemorySegment s, long o, byte[] codes, float[] scales) {
+        float d = BlockCodec.f16(s, o + 208);
+        for (int n = 0; n < 2; n++) {
+            long ql = o + 64L * n;
+            long qh = o + 128 + 32L * n;
+            long sc = o + 192 + 8L * n;
+            for (int l = 0; l < 32; l++) {
+                int h = BlockCodec.u8(s, qh + l);
+                int base = 128 * n + l;
+                codes[base] = (byte) (((BlockCodec.u8(s, ql + l) & 0xF) | ((h & 3) << 4)) - 32);
+                codes[base + 32] = (byte) (((BlockCodec.u8(s, ql + l + 32) & 0xF) | (((h >>> 2) & 3) << 4)) - 32);
+                codes[base + 64] = (byte) (((BlockCodec.u8(s, ql + l) >>> 4) | (((h >>> 4) & 3) << 4)) - 32);
+                codes[base + 96] = (byte) (((BlockCodec.u8(s, ql + l + 32) >>> 4) | (((h >>> 6) & 3) << 4)) - 32);
+            }
+            for (int i = 0; i < 8; i++) {
+                scales[8 * n + i] = d * s.get(BlockCodec.BYTE, sc + i);
+            }
+        }
+    }
+
     void matvec(ThreadTeam team, float[] x, float[] out) {
+        if (type == GgmlType.Q6_K) {
+            team.forRange(rows / G, 4, (start, end) -> {
+                for (int g = start; g < end; g++) {
+                    groupSigned(g, x, 4).intoArray(out, g * G);
+                }
+            });
+            return;
+        }
         float[] blockSums = type == GgmlType.Q4_0 ? blockSums(x) : null;
         team.forRange(rows / G, 4, (start, end) -> {
             for (int g = start; g < end; g++) {
-                FloatVector acc = type == GgmlType.Q4_0 ? groupQ4(g, x, blockSums) : groupQ8(g, x);
+                FloatVector acc = type == GgmlType.Q4_0 ? groupQ4(g, x, blockSums) : groupSigned(g, x, 8);
                 acc.intoArray(out, g * G);
             }
         });
@@ -124,17 +185,18 @@ final class InterleavedRows {
         return acc;
     }
 
-    private FloatVector groupQ8(int g, float[] x) {
+    /** Signed-byte codes (Q8_0 blocks of 32, or Q6_K runs of 16): {@code chunks} 4-byte chunks per block. */
+    private FloatVector groupSigned(int g, float[] x, int chunks) {
         FloatVector acc = FloatVector.zero(F);
         long base = g * groupBytes;
         for (int b = 0; b < blocks; b++) {
             long o = base + b * blockBytes;
-            int xb = 32 * b;
+            int xb = 4 * chunks * b;
             FloatVector s0 = FloatVector.zero(F);
             FloatVector s1 = FloatVector.zero(F);
             FloatVector s2 = FloatVector.zero(F);
             FloatVector s3 = FloatVector.zero(F);
-            for (int m = 0; m < 8; m++) {
+            for (int m = 0; m < chunks; m++) {
                 IntVector v = IntVector.fromMemorySegment(I, data, o + 4L * G * (m + 1), LE);
                 int p = xb + 4 * m;
                 // signed bytes: shift each to the top, then arithmetic shift back down
