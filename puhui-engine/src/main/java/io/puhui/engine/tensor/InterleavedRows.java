@@ -32,7 +32,7 @@ final class InterleavedRows {
 
     static boolean supports(GgmlType type, int rows) {
         return DotKernels.VECTOR && G >= 8 && rows % G == 0
-                && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0 || type == GgmlType.Q6_K);
+                && (type == GgmlType.Q4_0 || type == GgmlType.Q8_0 || type == GgmlType.Q6_K || type == GgmlType.Q4_K);
     }
 
     private InterleavedRows(GgmlType type, int rows, int cols) {
@@ -40,8 +40,9 @@ final class InterleavedRows {
         this.rows = rows;
         // Q6_K has a scale per 16 values: it is laid out as 16-value blocks of signed bytes (code - 32)
         this.blocks = type == GgmlType.Q6_K ? cols / 16 : cols / 32;
-        this.chunks = type == GgmlType.Q4_0 ? 4 : type == GgmlType.Q6_K ? 4 : 8;
-        this.blockBytes = 4L * G + (long) chunks * 4 * G;
+        this.chunks = type == GgmlType.Q8_0 ? 8 : 4;
+        // Q4_K blocks carry a minimum per row besides the scale: a second float vector
+        this.blockBytes = (type == GgmlType.Q4_K ? 8L : 4L) * G + (long) chunks * 4 * G;
         this.groupBytes = blockBytes * blocks;
         // freed with the matrix that holds it
         this.data = Arena.ofAuto().allocate(groupBytes * (rows / G), 64);
@@ -51,6 +52,10 @@ final class InterleavedRows {
         InterleavedRows ir = new InterleavedRows(type, rows, cols);
         if (type == GgmlType.Q6_K) {
             ir.repackQ6K(cols, src, team);
+            return ir;
+        }
+        if (type == GgmlType.Q4_K) {
+            ir.repackQ4K(cols, src, team);
             return ir;
         }
         long rowBytes = type.byteSize(cols);
@@ -98,6 +103,43 @@ final class InterleavedRows {
         });
     }
 
+    /**
+     * Q4_K: each 32-value sub-block becomes a Q4_0-style block (byte j holds values j and j + 16) with two
+     * floats per row: its scale d * sc and its minimum dmin * m, which is subtracted through the sum of x.
+     */
+    private void repackQ4K(int cols, MemorySegment src, ThreadTeam team) {
+        long rowBytes = type.byteSize(cols);
+        team.forRange(rows / G, 1, (start, end) -> {
+            for (int g = start; g < end; g++) {
+                for (int r = 0; r < G; r++) {
+                    long rowOff = (long) (g * G + r) * rowBytes;
+                    for (int kb = 0; kb < cols / 256; kb++) {
+                        long o = rowOff + 144L * kb;
+                        float d = BlockCodec.f16(src, o);
+                        float dmin = BlockCodec.f16(src, o + 2);
+                        for (int sb = 0; sb < 8; sb++) {
+                            int sm = BlockCodec.scaleMinK4(sb, src, o + 4);
+                            long dst = g * groupBytes + (long) (kb * 8 + sb) * blockBytes;
+                            data.set(BlockCodec.FLOAT, dst + 4L * r, d * (sm & 0xFF));
+                            data.set(BlockCodec.FLOAT, dst + 4L * G + 4L * r, dmin * (sm >>> 8));
+                            long qs = o + 16 + 32L * (sb / 2);
+                            int shift = 4 * (sb % 2);
+                            for (int m = 0; m < 4; m++) {
+                                int word = 0;
+                                for (int j = 0; j < 4; j++) {
+                                    int lo = (BlockCodec.u8(src, qs + 4 * m + j) >>> shift) & 0xF;
+                                    int hi = (BlockCodec.u8(src, qs + 16 + 4 * m + j) >>> shift) & 0xF;
+                                    word |= (lo | hi << 4) << (8 * j);
+                                }
+                                data.set(BlockCodec.INT, dst + 8L * G + 4L * G * m + 4L * r, word);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
     /** The 256 signed codes of a Q6_K block in value order, and the scale of each 16-value run. */
     static void q6kCodes(MemorySegment s, long o, byte[] codes, float[] scales) {
         float d = BlockCodec.f16(s, o + 208);
@@ -128,10 +170,10 @@ final class InterleavedRows {
             });
             return;
         }
-        float[] blockSums = type == GgmlType.Q4_0 ? blockSums(x) : null;
+        float[] blockSums = type != GgmlType.Q8_0 ? blockSums(x) : null;
         team.forRange(rows / G, 4, (start, end) -> {
             for (int g = start; g < end; g++) {
-                FloatVector acc = type == GgmlType.Q4_0 ? groupQ4(g, x, blockSums) : groupSigned(g, x, 8);
+                FloatVector acc = type == GgmlType.Q8_0 ? groupSigned(g, x, 8) : groupQ4(g, x, blockSums);
                 acc.intoArray(out, g * G);
             }
         });
@@ -153,8 +195,11 @@ final class InterleavedRows {
         return ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, x), acc);
     }
 
-    /** Q4_0: codes 0..15 stand for code - 8; the -8 is applied once per block through the sum of x. */
+    /** Q4_0: codes 0..15 stand for code - 8; the -8 is applied once per block through the sum of x.
+     *  Q4_K: codes times the row's scale, minus the row's minimum times the sum of x. */
     private FloatVector groupQ4(int g, float[] x, float[] blockSums) {
+        boolean withMins = type == GgmlType.Q4_K;
+        long codesAt = (withMins ? 8L : 4L) * G;
         FloatVector acc = FloatVector.zero(F);
         long base = g * groupBytes;
         for (int b = 0; b < blocks; b++) {
@@ -166,7 +211,7 @@ final class InterleavedRows {
             FloatVector s2 = FloatVector.zero(F);
             FloatVector s3 = FloatVector.zero(F);
             for (int m = 0; m < 4; m++) {
-                IntVector v = IntVector.fromMemorySegment(I, data, o + 4L * G * (m + 1), LE);
+                IntVector v = IntVector.fromMemorySegment(I, data, o + codesAt + 4L * G * m, LE);
                 int p = xb + 4 * m;
                 // byte j of the chunk holds positions 4m+j (low nibble) and 4m+j+16 (high nibble)
                 s0 = times(v.and(0xF), x[p], s0);
@@ -179,8 +224,12 @@ final class InterleavedRows {
                 s3 = times(v.lanewise(VectorOperators.LSHR, 28), x[p + 19], s3);
             }
             FloatVector s = s0.add(s1).add(s2.add(s3));
-            s = s.sub(8f * blockSums[b]);
-            acc = s.fma(FloatVector.fromMemorySegment(F, data, o, LE), acc);
+            if (withMins) {
+                acc = s.fma(FloatVector.fromMemorySegment(F, data, o, LE), acc);
+                acc = FloatVector.fromMemorySegment(F, data, o + 4L * G, LE).fma(FloatVector.broadcast(F, -blockSums[b]), acc);
+            } else {
+                acc = s.sub(8f * blockSums[b]).fma(FloatVector.fromMemorySegment(F, data, o, LE), acc);
+            }
         }
         return acc;
     }
