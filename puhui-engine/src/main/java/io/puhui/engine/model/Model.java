@@ -9,6 +9,7 @@ import io.puhui.engine.gguf.Metadata;
 import io.puhui.engine.gguf.TensorInfo;
 import io.puhui.engine.tensor.BlockCodec;
 import io.puhui.engine.tensor.ThreadTeam;
+import io.puhui.engine.tensor.VectorMath;
 import io.puhui.engine.tensor.WeightMatrix;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -368,7 +369,7 @@ public final class Model implements AutoCloseable {
         float[] scores = new float[pos + 1];
         float max = Float.NEGATIVE_INFINITY;
         for (int t = 0; t <= pos; t++) {
-            float s = dot(q, qo, keys, t * kvDim + kvHead * hd, hd) * scale;
+            float s = VectorMath.dot(q, qo, keys, t * kvDim + kvHead * hd, hd) * scale;
             scores[t] = s;
             max = Math.max(max, s);
         }
@@ -381,20 +382,8 @@ public final class Model implements AutoCloseable {
         float inv = 1f / sum;
         java.util.Arrays.fill(out, qo, qo + hd, 0f);
         for (int t = 0; t <= pos; t++) {
-            float a = scores[t] * inv;
-            int vo = t * kvDim + kvHead * hd;
-            for (int i = 0; i < hd; i++) {
-                out[qo + i] += a * values[vo + i];
-            }
+            VectorMath.axpy(scores[t] * inv, values, t * kvDim + kvHead * hd, out, qo, hd);
         }
-    }
-
-    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        float s = 0;
-        for (int i = 0; i < n; i++) {
-            s += a[ao + i] * b[bo + i];
-        }
-        return s;
     }
 
     private void rope(float[] vec, int heads, float[] cos, float[] sin) {
