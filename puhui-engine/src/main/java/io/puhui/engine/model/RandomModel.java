@@ -81,18 +81,18 @@ public final class RandomModel {
         int q = shape.heads() * shape.headDim();
         int kv = shape.kvHeads() * shape.headDim();
         // Embeddings and output in the file type too, as "mostly Q8_0"-style files keep most of them quantised.
-        w.add(matrix("token_embd.weight", type, embd, shape.vocab(), rnd));
+        w.add(noise("token_embd.weight", type, embd, shape.vocab(), rnd));
         w.add(ones("output_norm.weight", embd));
         if (!shape.tiedEmbeddings()) {
-            w.add(matrix("output.weight", type, embd, shape.vocab(), rnd));
+            w.add(noise("output.weight", type, embd, shape.vocab(), rnd));
         }
         for (int i = 0; i < shape.layers(); i++) {
             String p = "blk." + i + ".";
             w.add(ones(p + "attn_norm.weight", embd));
-            w.add(matrix(p + "attn_q.weight", type, embd, q, rnd));
-            w.add(matrix(p + "attn_k.weight", type, embd, kv, rnd));
-            w.add(matrix(p + "attn_v.weight", type, embd, kv, rnd));
-            w.add(matrix(p + "attn_output.weight", type, q, embd, rnd));
+            w.add(noise(p + "attn_q.weight", type, embd, q, rnd));
+            w.add(noise(p + "attn_k.weight", type, embd, kv, rnd));
+            w.add(noise(p + "attn_v.weight", type, embd, kv, rnd));
+            w.add(noise(p + "attn_output.weight", type, q, embd, rnd));
             if (shape.arch().qkvBias) {
                 w.add(noise(p + "attn_q.bias", GgmlType.F32, q, 1, rnd));
                 w.add(noise(p + "attn_k.bias", GgmlType.F32, kv, 1, rnd));
@@ -103,9 +103,9 @@ public final class RandomModel {
                 w.add(ones(p + "attn_k_norm.weight", shape.headDim()));
             }
             w.add(ones(p + "ffn_norm.weight", embd));
-            w.add(matrix(p + "ffn_gate.weight", type, embd, shape.ff(), rnd));
-            w.add(matrix(p + "ffn_up.weight", type, embd, shape.ff(), rnd));
-            w.add(matrix(p + "ffn_down.weight", type, shape.ff(), embd, rnd));
+            w.add(noise(p + "ffn_gate.weight", type, embd, shape.ff(), rnd));
+            w.add(noise(p + "ffn_up.weight", type, embd, shape.ff(), rnd));
+            w.add(noise(p + "ffn_down.weight", type, shape.ff(), embd, rnd));
         }
         w.write(out);
     }
@@ -118,10 +118,6 @@ public final class RandomModel {
             case Q8_0 -> 7;
             default -> throw new IllegalArgumentException("random models are written as F32, F16, Q8_0 or Q4_0");
         };
-    }
-
-    private static GgufWriter.Tensor matrix(String name, GgmlType type, int cols, int rows, SplittableRandom rnd) {
-        return noise(name, type, cols, rows, rnd);
     }
 
     private static GgufWriter.Tensor noise(String name, GgmlType type, int cols, int rows, SplittableRandom rnd) {

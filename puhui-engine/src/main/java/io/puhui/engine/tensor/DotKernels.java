@@ -2,6 +2,7 @@
 // Generation is bound by reading weights, so the quantised rows are decoded in registers, never stored.
 package io.puhui.engine.tensor;
 
+import io.puhui.engine.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
@@ -120,42 +121,58 @@ final class DotKernels {
         return sum;
     }
 
+    /**
+     * Q8_0 row dot product for rows outside the interleaved layout: per block, widened codes times x, then the
+     * block scale. (Whole groups of rows go through {@link InterleavedRows}, which is much faster.)
+     */
     static float dotQ8_0(MemorySegment w, long off, float[] x, int xo, int n) {
-        int blocks = n / 32;
-        if (!VECTOR || L != 16) {
-            return L == 8 && VECTOR ? dotQ8_0Narrow(w, off, x, xo, n) : dotByBlocks(io.puhui.engine.gguf.GgmlType.Q8_0, w, off, x, xo, n);
+        if (!VECTOR) {
+            return dotByBlocks(GgmlType.Q8_0, w, off, x, xo, n);
         }
-        // Two blocks per iteration into independent accumulators: the adds into one accumulator would otherwise
-        // chain every block on the FMA latency.
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        int b = 0;
-        for (; b + 1 < blocks; b += 2) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n / 32; b++) {
             long bo = off + 34L * b;
             int xb = xo + 32 * b;
-            FloatVector s0 = q8Half(w, bo + 2).mul(FloatVector.fromArray(F, x, xb));
-            FloatVector s1 = q8Half(w, bo + 36).mul(FloatVector.fromArray(F, x, xb + 32));
-            s0 = q8Half(w, bo + 18).fma(FloatVector.fromArray(F, x, xb + 16), s0);
-            s1 = q8Half(w, bo + 52).fma(FloatVector.fromArray(F, x, xb + 48), s1);
-            acc0 = s0.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo)), acc0);
-            acc1 = s1.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo + 34)), acc1);
+            FloatVector sum = FloatVector.zero(F);
+            for (int j = 0; j < 32; j += L) {
+                FloatVector wv = (FloatVector) ByteVector.fromMemorySegment(B, w, bo + 2 + j, LE)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                sum = wv.fma(FloatVector.fromArray(F, x, xb + j), sum);
+            }
+            acc = sum.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo)), acc);
         }
-        for (; b < blocks; b++) {
-            long bo = off + 34L * b;
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Q4_0 row dot product for rows outside the interleaved layout; see {@link #dotQ8_0}. */
+    static float dotQ4_0(MemorySegment w, long off, float[] x, int xo, int n) {
+        if (!VECTOR) {
+            return dotByBlocks(GgmlType.Q4_0, w, off, x, xo, n);
+        }
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n / 32; b++) {
+            long bo = off + 18L * b;
             int xb = xo + 32 * b;
-            FloatVector s0 = q8Half(w, bo + 2).mul(FloatVector.fromArray(F, x, xb));
-            s0 = q8Half(w, bo + 18).fma(FloatVector.fromArray(F, x, xb + 16), s0);
-            acc0 = s0.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo)), acc0);
+            FloatVector sum = FloatVector.zero(F);
+            for (int j = 0; j < 16; j += L) {
+                ByteVector q = ByteVector.fromMemorySegment(B, w, bo + 2 + j, LE);
+                FloatVector lo = (FloatVector) q.and((byte) 0xF).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
+                FloatVector hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)
+                        .convertShape(VectorOperators.B2F, F, 0);
+                sum = lo.fma(FloatVector.fromArray(F, x, xb + j), sum);
+                sum = hi.fma(FloatVector.fromArray(F, x, xb + 16 + j), sum);
+            }
+            acc = sum.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo)), acc);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     /** Decodes a Q8_0 or Q4_0 row with vectors (16 lanes); the scalar decoder is the reference for both. */
-    static boolean decodeRow(io.puhui.engine.gguf.GgmlType type, MemorySegment w, long off, float[] dst, int dstOff, int n) {
+    static boolean decodeRow(GgmlType type, MemorySegment w, long off, float[] dst, int dstOff, int n) {
         if (!VECTOR || L != 16) {
             return false;
         }
-        if (type == io.puhui.engine.gguf.GgmlType.Q8_0) {
+        if (type == GgmlType.Q8_0) {
             for (int b = 0; b < n / 32; b++) {
                 long bo = off + 34L * b;
                 FloatVector d = FloatVector.broadcast(F, BlockCodec.f16(w, bo));
@@ -164,7 +181,7 @@ final class DotKernels {
             }
             return true;
         }
-        if (type == io.puhui.engine.gguf.GgmlType.Q4_0) {
+        if (type == GgmlType.Q4_0) {
             for (int b = 0; b < n / 32; b++) {
                 long bo = off + 18L * b;
                 FloatVector d = FloatVector.broadcast(F, BlockCodec.f16(w, bo));
@@ -174,7 +191,7 @@ final class DotKernels {
             }
             return true;
         }
-        if (type == io.puhui.engine.gguf.GgmlType.Q4_K || type == io.puhui.engine.gguf.GgmlType.Q6_K) {
+        if (type == GgmlType.Q4_K || type == GgmlType.Q6_K) {
             int bpb = type.bytesPerBlock;
             for (int b = 0; b < n / 256; b++) {
                 decodeKBlock(type, w, off + (long) bpb * b, dst, dstOff + 256 * b);
@@ -188,8 +205,8 @@ final class DotKernels {
      * One Q4_K or Q6_K block (256 values) decoded with vectors. The arithmetic is the scalar decoder's, in the
      * same order (multiply, then subtract), so the values are identical to it.
      */
-    static void decodeKBlock(io.puhui.engine.gguf.GgmlType type, MemorySegment w, long o, float[] y, int yo) {
-        if (type == io.puhui.engine.gguf.GgmlType.Q4_K) {
+    static void decodeKBlock(GgmlType type, MemorySegment w, long o, float[] y, int yo) {
+        if (type == GgmlType.Q4_K) {
             float d = BlockCodec.f16(w, o);
             float min = BlockCodec.f16(w, o + 2);
             for (int i = 0; i < 4; i++) {
@@ -246,7 +263,7 @@ final class DotKernels {
      */
     static float dotQ4_K(MemorySegment w, long off, float[] x, int xo, int n) {
         if (!VECTOR || L != 16) {
-            return dotByBlocks(io.puhui.engine.gguf.GgmlType.Q4_K, w, off, x, xo, n);
+            return dotByBlocks(GgmlType.Q4_K, w, off, x, xo, n);
         }
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n / 256; b++) {
@@ -285,86 +302,22 @@ final class DotKernels {
         return (FloatVector) ByteVector.fromMemorySegment(B, w, at, LE).convertShape(VectorOperators.B2F, F, 0);
     }
 
-    private static float dotQ8_0Narrow(MemorySegment w, long off, float[] x, int xo, int n) {
-        FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < n / 32; b++) {
-            long bo = off + 34L * b;
-            int xb = xo + 32 * b;
-            FloatVector sum = FloatVector.zero(F);
-            for (int j = 0; j < 32; j += L) {
-                FloatVector wv = (FloatVector) ByteVector.fromMemorySegment(B, w, bo + 2 + j, LE)
-                        .convertShape(VectorOperators.B2F, F, 0);
-                sum = wv.fma(FloatVector.fromArray(F, x, xb + j), sum);
-            }
-            acc = sum.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo)), acc);
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    static float dotQ4_0(MemorySegment w, long off, float[] x, int xo, int n) {
-        int blocks = n / 32;
-        if (!VECTOR || L != 16) {
-            return L == 8 && VECTOR ? dotQ4_0Narrow(w, off, x, xo, n) : dotByBlocks(io.puhui.engine.gguf.GgmlType.Q4_0, w, off, x, xo, n);
-        }
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        int b = 0;
-        for (; b + 1 < blocks; b += 2) {
-            long bo = off + 18L * b;
-            int xb = xo + 32 * b;
-            ByteVector q0 = ByteVector.fromMemorySegment(B, w, bo + 2, LE);
-            ByteVector q1 = ByteVector.fromMemorySegment(B, w, bo + 20, LE);
-            FloatVector s0 = nibbles(q0.and((byte) 0xF)).mul(FloatVector.fromArray(F, x, xb));
-            FloatVector s1 = nibbles(q1.and((byte) 0xF)).mul(FloatVector.fromArray(F, x, xb + 32));
-            s0 = nibbles(q0.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(F, x, xb + 16), s0);
-            s1 = nibbles(q1.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(F, x, xb + 48), s1);
-            acc0 = s0.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo)), acc0);
-            acc1 = s1.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo + 18)), acc1);
-        }
-        for (; b < blocks; b++) {
-            long bo = off + 18L * b;
-            int xb = xo + 32 * b;
-            ByteVector q0 = ByteVector.fromMemorySegment(B, w, bo + 2, LE);
-            FloatVector s0 = nibbles(q0.and((byte) 0xF)).mul(FloatVector.fromArray(F, x, xb));
-            s0 = nibbles(q0.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(F, x, xb + 16), s0);
-            acc0 = s0.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo)), acc0);
-        }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-    }
 
     /** Sixteen 4-bit codes (0..15) as floats centred on zero (-8..7). */
     private static FloatVector nibbles(ByteVector q) {
         return (FloatVector) q.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
     }
 
-    private static float dotQ4_0Narrow(MemorySegment w, long off, float[] x, int xo, int n) {
-        FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < n / 32; b++) {
-            long bo = off + 18L * b;
-            int xb = xo + 32 * b;
-            FloatVector sum = FloatVector.zero(F);
-            for (int j = 0; j < 16; j += L) {
-                ByteVector q = ByteVector.fromMemorySegment(B, w, bo + 2 + j, LE);
-                FloatVector lo = (FloatVector) q.and((byte) 0xF).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
-                FloatVector hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)
-                        .convertShape(VectorOperators.B2F, F, 0);
-                sum = lo.fma(FloatVector.fromArray(F, x, xb + j), sum);
-                sum = hi.fma(FloatVector.fromArray(F, x, xb + 16 + j), sum);
-            }
-            acc = sum.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo)), acc);
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
 
     private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[256]);
 
     /** Any block format: decode one block into a small buffer, then a float dot product. */
-    static float dotByBlocks(io.puhui.engine.gguf.GgmlType type, MemorySegment w, long off, float[] x, int xo, int n) {
+    static float dotByBlocks(GgmlType type, MemorySegment w, long off, float[] x, int xo, int n) {
         float[] buf = BLOCK.get();
         int bs = type.blockSize;
         float sum = 0;
         boolean vectorDecode = VECTOR && L == 16
-                && (type == io.puhui.engine.gguf.GgmlType.Q4_K || type == io.puhui.engine.gguf.GgmlType.Q6_K);
+                && (type == GgmlType.Q4_K || type == GgmlType.Q6_K);
         for (int b = 0; b < n / bs; b++) {
             if (vectorDecode) {
                 decodeKBlock(type, w, off + (long) b * type.bytesPerBlock, buf, 0);

@@ -74,8 +74,6 @@ class TensorFormatsTest {
                 }
                 float[] out = new float[rows];
                 w.matvec(team, x, out);
-                float[][] batchOut = new float[5][rows];
-                w.matmul(team, new float[][] {x, x, x, x, x}, batchOut, 5);
                 float[] row = new float[cols];
                 for (int r = 0; r < rows; r++) {
                     w.dequantizeRow(r, row, 0);
