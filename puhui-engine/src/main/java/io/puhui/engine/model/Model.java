@@ -280,7 +280,7 @@ public final class Model implements AutoCloseable {
                 float[] u = hUp[b];
                 for (int i = 0; i < ff; i++) {
                     float gi = g[i];
-                    g[i] = gi / (1f + (float) Math.exp(-gi)) * u[i];
+                    g[i] = gi / (1f + VectorMath.exp(-gi)) * u[i];
                 }
             }
             l.down.matmul(team, hGate, xo, batch);
@@ -375,7 +375,7 @@ public final class Model implements AutoCloseable {
         }
         float sum = 0;
         for (int t = 0; t <= pos; t++) {
-            float e = (float) Math.exp(scores[t] - max);
+            float e = VectorMath.exp(scores[t] - max);
             scores[t] = e;
             sum += e;
         }

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import io.puhui.engine.tensor.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -192,15 +193,15 @@ public final class Sampler {
         double sum = 0;
         FloatVector acc = FloatVector.zero(F);
         for (; i <= n - F.length(); i += F.length()) {
-            FloatVector e = FloatVector.fromArray(F, l, i).sub(max).mul(scale).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, l, i).sub(max).mul(scale));
             if (out != null) {
                 e.intoArray(out, i);
             }
             acc = acc.add(e);
         }
-        sum += acc.reduceLanes(VectorOperators.ADD);
+        sum += VectorMath.sum(acc);
         for (; i < n; i++) {
-            float e = (float) Math.exp((l[i] - max) * scale);
+            float e = VectorMath.exp((l[i] - max) * scale);
             if (out != null) {
                 out[i] = e;
             }

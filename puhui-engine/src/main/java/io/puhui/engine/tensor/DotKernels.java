@@ -27,22 +27,29 @@ final class DotKernels {
         int i = 0;
         float sum = 0;
         if (VECTOR && n >= L) {
-            FloatVector acc0 = FloatVector.zero(F);
-            FloatVector acc1 = FloatVector.zero(F);
-            int upper2 = n - 2 * L;
-            for (; i <= upper2; i += 2 * L) {
-                acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
-                acc1 = FloatVector.fromArray(F, a, ao + i + L).fma(FloatVector.fromArray(F, b, bo + i + L), acc1);
-            }
+            FloatVector acc = FloatVector.zero(F);
             for (; i <= n - L; i += L) {
-                acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
+                acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
             }
-            sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            sum = lanesSum(acc);
         }
         for (; i < n; i++) {
             sum += a[ao + i] * b[bo + i];
         }
         return sum;
+    }
+
+    /**
+     * The lanes of {@code v} added in lane order. Every dense dot product (one row or a tile of rows, one sequence or
+     * a batch, interpreted or compiled) ends with this same sum, and uses one accumulator per product, so that a
+     * sequence gets bit-identical logits whatever else shares its batch. {@code reduceLanes} may reorder the adds.
+     */
+    static float lanesSum(FloatVector v) {
+        float s = 0;
+        for (int k = 0; k < v.length(); k++) {
+            s += v.lane(k);
+        }
+        return s;
     }
 
     /**
@@ -77,14 +84,14 @@ final class DotKernels {
             a12 = w1.fma(v2, a12);
             a13 = w1.fma(v3, a13);
         }
-        out[0] = a00.reduceLanes(VectorOperators.ADD);
-        out[1] = a01.reduceLanes(VectorOperators.ADD);
-        out[2] = a02.reduceLanes(VectorOperators.ADD);
-        out[3] = a03.reduceLanes(VectorOperators.ADD);
-        out[4] = a10.reduceLanes(VectorOperators.ADD);
-        out[5] = a11.reduceLanes(VectorOperators.ADD);
-        out[6] = a12.reduceLanes(VectorOperators.ADD);
-        out[7] = a13.reduceLanes(VectorOperators.ADD);
+        out[0] = lanesSum(a00);
+        out[1] = lanesSum(a01);
+        out[2] = lanesSum(a02);
+        out[3] = lanesSum(a03);
+        out[4] = lanesSum(a10);
+        out[5] = lanesSum(a11);
+        out[6] = lanesSum(a12);
+        out[7] = lanesSum(a13);
         for (; i < n; i++) {
             out[0] += w[wo + i] * x0[i];
             out[1] += w[wo + i] * x1[i];
@@ -105,18 +112,10 @@ final class DotKernels {
             for (; i <= n - L; i += L) {
                 acc = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), acc);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = lanesSum(acc);
         }
         for (; i < n; i++) {
             sum += w.get(BlockCodec.FLOAT, off + 4L * i) * x[xo + i];
-        }
-        return sum;
-    }
-
-    static float dotF16(MemorySegment w, long off, float[] x, int xo, int n) {
-        float sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += Float.float16ToFloat(w.get(BlockCodec.SHORT, off + 2L * i)) * x[xo + i];
         }
         return sum;
     }
@@ -141,7 +140,7 @@ final class DotKernels {
             }
             acc = sum.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return lanesSum(acc);
     }
 
     /** Q4_0 row dot product for rows outside the interleaved layout; see {@link #dotQ8_0}. */
@@ -164,7 +163,7 @@ final class DotKernels {
             }
             acc = sum.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo)), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return lanesSum(acc);
     }
 
     /** Decodes a Q8_0 or Q4_0 row with vectors (16 lanes); the scalar decoder is the reference for both. */
@@ -294,7 +293,7 @@ final class DotKernels {
                 acc = xHi.fma(FloatVector.broadcast(F, -dmin * (sm2 >>> 8)), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return lanesSum(acc);
     }
 
     /** Sixteen signed bytes as sixteen floats. */

@@ -61,11 +61,10 @@ public final class WeightMatrix {
         long off = row * rowBytes;
         return switch (type) {
             case F32 -> DotKernels.dotF32(data, off, x, xo, cols);
-            case F16 -> DotKernels.dotF16(data, off, x, xo, cols);
             case Q8_0 -> DotKernels.dotQ8_0(data, off, x, xo, cols);
             case Q4_0 -> DotKernels.dotQ4_0(data, off, x, xo, cols);
             case Q4_K -> DotKernels.dotQ4_K(data, off, x, xo, cols);
-            case BF16 -> dotDecoded(row, x, xo);
+            case F16, BF16 -> dotDecoded(row, x, xo); // the dense dot of matmul: batch-invariant
             default -> DotKernels.dotByBlocks(type, data, off, x, xo, cols);
         };
     }
