@@ -1,0 +1,348 @@
+// The control plane's front door (`puhui serve`): OpenAI API, keys, metrics. It finds the model, has the node's
+// supervisor run it, and relays the worker's answer byte for byte, streams included, retrying once on a worker
+// that failed before the client saw anything.
+package io.puhui.server.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.puhui.server.api.ApiException;
+import io.puhui.server.api.HttpErrors;
+import io.puhui.server.api.Json;
+import io.puhui.server.node.KeepAlive;
+import io.puhui.server.node.Supervisor;
+import io.puhui.server.node.WorkerProcess;
+import io.puhui.server.node.WorkerSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+public final class Gateway implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    /** The SSE comment line by which a worker reports a stream's token counts (clients ignore comments). */
+    public static final String USAGE_COMMENT = ": usage ";
+
+    private final ModelDirectory models;
+    private final Supervisor supervisor;
+    private final Access access;
+    private final GatewayMetrics metrics;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final Javalin app;
+    private final long created = Instant.now().getEpochSecond();
+
+    public Gateway(String host, int port, long maxBodyBytes, ModelDirectory models, Supervisor supervisor,
+                   Access access) {
+        this.models = models;
+        this.supervisor = supervisor;
+        this.access = access;
+        this.metrics = new GatewayMetrics(supervisor);
+        this.app = Javalin.create(c -> {
+            c.startup.showJavalinBanner = false;
+            c.concurrency.useVirtualThreads = true;
+            c.http.maxRequestSize = maxBodyBytes;
+            c.jetty.host = host;
+            c.jetty.port = port;
+            HttpErrors.install(c, maxBodyBytes);
+            c.routes.before("/v1/*", this::authenticate);
+            c.routes.get("/health", this::health);
+            c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                    .result(metrics.scrape()));
+            c.routes.get("/v1/models", ctx -> json(ctx, modelList()));
+            c.routes.get("/v1/models/{id}", ctx -> {
+                String id = ctx.pathParam("id");
+                if (models.find(id).isEmpty()) {
+                    throw unknownModel(id);
+                }
+                json(ctx, modelEntry(id));
+            });
+            c.routes.post("/v1/chat/completions", ctx -> relay(ctx, "chat.completions", "/v1/chat/completions"));
+            c.routes.post("/v1/completions", ctx -> relay(ctx, "completions", "/v1/completions"));
+        });
+    }
+
+    public Gateway start() {
+        app.start();
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    private void authenticate(Context ctx) {
+        if (!access.required()) {
+            ctx.attribute("caller", new Access.Caller(null, "local"));
+            return;
+        }
+        String h = ctx.header("Authorization");
+        if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7) || h.length() <= 7) {
+            throw ApiException.unauthorized("missing API key: send the header 'Authorization: Bearer <key>' "
+                    + "(an administrator creates keys with `puhui key create --name NAME`)");
+        }
+        Access.Caller caller = access.verify(h.substring(7).trim()).orElseThrow(() -> ApiException.unauthorized(
+                "the API key is not valid (unknown or revoked); check the key you were given"));
+        ctx.attribute("caller", caller);
+    }
+
+    private void relay(Context ctx, String endpoint, String path) throws Exception {
+        long t0 = System.nanoTime();
+        Access.Caller caller = ctx.attribute("caller");
+        byte[] body = ctx.bodyAsBytes();
+        JsonNode json = Json.parseBody(body);
+        JsonNode m = json.get("model");
+        if (m == null || !m.isTextual() || m.asText().isBlank()) {
+            throw ApiException.badRequest("model", "'model' is required: one of " + models.names());
+        }
+        String model = m.asText();
+        WorkerSpec spec = models.find(model).orElseThrow(() -> unknownModel(model));
+        Duration keepAlive = null;
+        JsonNode ka = json.get("keep_alive");
+        if (ka != null && !ka.isNull()) {
+            keepAlive = KeepAlive.parse(ka.asText());
+        }
+        boolean stream = json.path("stream").asBoolean(false);
+        String requestId = "req-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        ctx.header("x-request-id", requestId);
+        metrics.inFlight.incrementAndGet();
+        Outcome outcome = new Outcome();
+        try {
+            for (int attempt = 0; ; attempt++) {
+                WorkerProcess w = supervisor.acquire(spec, keepAlive);
+                try {
+                    forward(ctx, w, path, body, caller, requestId, stream, t0, model, outcome);
+                    break;
+                } catch (UpstreamFailure e) {
+                    supervisor.failed(w);
+                    if (!outcome.sentAny && attempt == 0) {
+                        LOG.warn("worker of '{}' failed before answering ({}); retrying once", model,
+                                e.getMessage());
+                        continue;
+                    }
+                    if (outcome.sentAny) {
+                        // mid-stream: tell the client in the stream itself, as OpenAI does
+                        ApiException err = new ApiException(502, "server_error", "worker_failed", null,
+                                "the model worker stopped in the middle of the answer; send the request again", null);
+                        outcome.status = 502;
+                        try {
+                            OutputStream out = ctx.res().getOutputStream();
+                            out.write(("data: " + Json.write(err.toJson(Json.MAPPER)) + "\n\n")
+                                    .getBytes(StandardCharsets.UTF_8));
+                            out.flush();
+                        } catch (IOException clientGone) {
+                            // nobody left to tell
+                        }
+                        break;
+                    }
+                    outcome.status = 503;
+                    throw ApiException.unavailable("the model worker failed twice: " + e.getMessage());
+                } finally {
+                    supervisor.release(w);
+                }
+            }
+        } finally {
+            metrics.inFlight.decrementAndGet();
+            Duration latency = Duration.ofNanos(System.nanoTime() - t0);
+            metrics.request(endpoint, model, outcome.status, latency);
+            if (outcome.status == 200) {
+                double genSeconds = (System.nanoTime() - (outcome.firstByteNanos > 0 ? outcome.firstByteNanos : t0))
+                        / 1e9;
+                metrics.tokens(model, outcome.promptTokens, outcome.completionTokens,
+                        genSeconds > 0 ? outcome.completionTokens / genSeconds : 0);
+            }
+            access.record(new Access.Usage(requestId, caller, model, endpoint, outcome.promptTokens,
+                    outcome.completionTokens, latency.toMillis(), outcome.status));
+        }
+    }
+
+    /** What happened to one relayed request, for metrics and usage records. */
+    private static final class Outcome {
+        boolean sentAny;
+        int status = 499;
+        int promptTokens;
+        int completionTokens;
+        long firstByteNanos;
+    }
+
+    /** The worker, not the client, broke the exchange. */
+    private static final class UpstreamFailure extends Exception {
+        UpstreamFailure(String message) {
+            super(message);
+        }
+    }
+
+    private void forward(Context ctx, WorkerProcess w, String path, byte[] body, Access.Caller caller,
+                         String requestId, boolean stream, long t0, String model, Outcome outcome)
+            throws UpstreamFailure, IOException {
+        HttpRequest req = HttpRequest.newBuilder(w.baseUri().resolve(path))
+                .header("Content-Type", "application/json")
+                .header("x-puhui-tenant", caller.tenant())
+                .header("x-request-id", requestId)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        HttpResponse<InputStream> resp;
+        try {
+            resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new UpstreamFailure(e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UpstreamFailure("interrupted");
+        }
+        outcome.status = resp.statusCode();
+        ctx.status(resp.statusCode());
+        resp.headers().firstValue("Content-Type").ifPresent(ctx::contentType);
+        resp.headers().firstValue("Retry-After").ifPresent(v -> ctx.header("Retry-After", v));
+        try (InputStream in = resp.body()) {
+            if (!stream || resp.statusCode() != 200) {
+                byte[] all;
+                try {
+                    all = in.readAllBytes();
+                } catch (IOException e) {
+                    throw new UpstreamFailure(e.toString());
+                }
+                if (resp.statusCode() == 200) {
+                    countUsage(Json.MAPPER.readTree(all).path("usage"), outcome);
+                }
+                outcome.sentAny = true;
+                ctx.res().getOutputStream().write(all);
+                return;
+            }
+            ctx.res().setHeader("Cache-Control", "no-cache");
+            ctx.res().setHeader("X-Accel-Buffering", "no");
+            OutputStream out = ctx.res().getOutputStream();
+            UsageScanner usage = new UsageScanner();
+            byte[] buf = new byte[16 * 1024];
+            while (true) {
+                int n;
+                try {
+                    n = in.read(buf);
+                } catch (IOException e) {
+                    throw new UpstreamFailure(e.toString());
+                }
+                if (n < 0) {
+                    break;
+                }
+                if (!outcome.sentAny) {
+                    outcome.firstByteNanos = System.nanoTime();
+                    metrics.firstToken(model, Duration.ofNanos(outcome.firstByteNanos - t0));
+                }
+                usage.scan(buf, n);
+                outcome.sentAny = true;
+                try {
+                    out.write(buf, 0, n);
+                    out.flush();
+                } catch (IOException clientGone) {
+                    outcome.status = 499;
+                    return; // closing the upstream stream tells the worker to free the slot
+                }
+            }
+            if (!usage.seen) {
+                throw new UpstreamFailure("the stream ended without its last event");
+            }
+            outcome.promptTokens = usage.prompt;
+            outcome.completionTokens = usage.completion;
+        }
+    }
+
+    private static void countUsage(JsonNode u, Outcome outcome) {
+        outcome.promptTokens = u.path("prompt_tokens").asInt();
+        outcome.completionTokens = u.path("completion_tokens").asInt();
+    }
+
+    /** Finds the worker's usage comment line in a stream of SSE bytes, across read boundaries. */
+    private static final class UsageScanner {
+        private final StringBuilder line = new StringBuilder();
+        private boolean atLineStart = true;
+        private boolean collecting;
+        boolean seen;
+        int prompt;
+        int completion;
+
+        void scan(byte[] buf, int n) {
+            for (int i = 0; i < n; i++) {
+                byte b = buf[i];
+                if (atLineStart) {
+                    collecting = b == ':';
+                    line.setLength(0);
+                }
+                if (b == '\n') {
+                    if (collecting && line.toString().startsWith(USAGE_COMMENT)) {
+                        try {
+                            JsonNode u = Json.MAPPER.readTree(line.substring(USAGE_COMMENT.length()));
+                            prompt = u.path("prompt_tokens").asInt();
+                            completion = u.path("completion_tokens").asInt();
+                            seen = true;
+                        } catch (IOException ignored) {
+                            // not ours
+                        }
+                    }
+                    atLineStart = true;
+                    continue;
+                }
+                atLineStart = false;
+                if (collecting && line.length() < 256) {
+                    line.append((char) b);
+                }
+            }
+        }
+    }
+
+    private ApiException unknownModel(String name) {
+        return ApiException.notFound("model_not_found", "the model '" + name + "' does not exist; available: "
+                + String.join(", ", models.names()) + " (add one with `puhui pull NAME` or `puhui import FILE`)");
+    }
+
+    private void health(Context ctx) {
+        ObjectNode h = Json.MAPPER.createObjectNode();
+        h.put("status", "ok");
+        ArrayNode ws = h.putArray("workers");
+        for (WorkerProcess w : supervisor.running()) {
+            ObjectNode o = ws.addObject();
+            o.put("model", w.spec().name());
+            o.put("pid", w.pid());
+            o.put("in_flight", w.inFlight());
+            o.put("queued", w.queued());
+        }
+        json(ctx, h);
+    }
+
+    private ObjectNode modelList() {
+        ObjectNode root = Json.MAPPER.createObjectNode();
+        root.put("object", "list");
+        ArrayNode data = root.putArray("data");
+        for (String n : models.names()) {
+            data.add(modelEntry(n));
+        }
+        return root;
+    }
+
+    private ObjectNode modelEntry(String id) {
+        ObjectNode m = Json.MAPPER.createObjectNode();
+        m.put("id", id);
+        m.put("object", "model");
+        m.put("created", created);
+        m.put("owned_by", "puhui");
+        return m;
+    }
+
+    private static void json(Context ctx, JsonNode node) {
+        ctx.contentType("application/json").result(Json.write(node));
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}

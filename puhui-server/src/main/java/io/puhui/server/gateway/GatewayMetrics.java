@@ -1,0 +1,52 @@
+// What operators scrape from /metrics: requests, latency, time to first token, token rates, queues, loaded models.
+package io.puhui.server.gateway;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.puhui.server.node.Supervisor;
+import io.puhui.server.node.WorkerProcess;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+final class GatewayMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    final AtomicInteger inFlight = new AtomicInteger();
+
+    GatewayMetrics(Supervisor supervisor) {
+        Gauge.builder("puhui.requests.in.flight", inFlight, AtomicInteger::get)
+                .description("Requests being answered now").register(registry);
+        Gauge.builder("puhui.queue.depth", supervisor, s -> s.running().stream().mapToInt(WorkerProcess::queued).sum())
+                .description("Requests waiting for a decoding slot in the workers").register(registry);
+        Gauge.builder("puhui.models.loaded", supervisor, s -> s.running().size())
+                .description("Models loaded in worker processes").register(registry);
+    }
+
+    void request(String endpoint, String model, int status, Duration latency) {
+        Timer.builder("puhui.request.duration").description("Time to answer a request, end to end")
+                .tags("endpoint", endpoint, "model", model, "status", Integer.toString(status))
+                .publishPercentileHistogram().register(registry).record(latency);
+    }
+
+    void firstToken(String model, Duration ttft) {
+        Timer.builder("puhui.time.to.first.token").description("Time from request to the first streamed byte")
+                .tags("model", model).publishPercentileHistogram().register(registry).record(ttft);
+    }
+
+    void tokens(String model, int prompt, int completion, double tokensPerSecond) {
+        Counter.builder("puhui.tokens.prompt").tags("model", model).register(registry).increment(prompt);
+        Counter.builder("puhui.tokens.generated").tags("model", model).register(registry).increment(completion);
+        if (tokensPerSecond > 0) {
+            DistributionSummary.builder("puhui.generation.tokens.per.second")
+                    .description("Generation speed seen by each request").tags("model", model)
+                    .register(registry).record(tokensPerSecond);
+        }
+    }
+
+    String scrape() {
+        return registry.scrape();
+    }
+}

@@ -1,0 +1,104 @@
+// API keys: shown once when created, stored only as a SHA-256 hash, bound to a tenant, revocable.
+package io.puhui.server.store;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+public final class ApiKeys {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private final Database db;
+
+    ApiKeys(Database db) {
+        this.db = db;
+    }
+
+    public record ApiKey(String id, String name, String tenant, String prefix, Instant createdAt, Instant lastUsedAt,
+                         boolean revoked) {
+    }
+
+    /** A new key: {@code secret} is the only copy of the key itself. */
+    public record CreatedKey(String secret, ApiKey key) {
+    }
+
+    public CreatedKey create(String name, String tenant) {
+        if (name == null || name.isBlank() || name.length() > 200) {
+            throw new IllegalArgumentException("a key needs a name of 1 to 200 characters");
+        }
+        byte[] raw = new byte[24];
+        RANDOM.nextBytes(raw);
+        String secret = "sk-puhui-" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+        byte[] idBytes = new byte[8];
+        RANDOM.nextBytes(idBytes);
+        String id = "key_" + HexFormat.of().formatHex(idBytes);
+        Instant now = db.clock().instant();
+        ApiKey key = new ApiKey(id, name, tenant == null || tenant.isBlank() ? name : tenant,
+                secret.substring(0, 12), now, null, false);
+        db.jdbi().useTransaction(h -> {
+            boolean taken = h.createQuery("SELECT COUNT(*) FROM api_keys WHERE name = :name AND revoked = FALSE")
+                    .bind("name", name).mapTo(Integer.class).one() > 0;
+            if (taken) {
+                throw new IllegalArgumentException("an active key named '" + name + "' exists already: pick another "
+                        + "name or revoke it first");
+            }
+            h.createUpdate("INSERT INTO api_keys (id, name, tenant, key_hash, prefix, created_at, revoked) "
+                            + "VALUES (:id, :name, :tenant, :hash, :prefix, :created, FALSE)")
+                    .bind("id", id).bind("name", name).bind("tenant", key.tenant()).bind("hash", hash(secret))
+                    .bind("prefix", key.prefix()).bind("created", now.toEpochMilli()).execute();
+        });
+        return new CreatedKey(secret, key);
+    }
+
+    /** The active key with this secret, marked as used now; empty for unknown or revoked keys. */
+    public Optional<ApiKey> verify(String secret) {
+        if (secret == null || !secret.startsWith("sk-puhui-")) {
+            return Optional.empty();
+        }
+        String h = hash(secret);
+        Optional<ApiKey> key = db.jdbi().withHandle(x -> x.createQuery(
+                        "SELECT * FROM api_keys WHERE key_hash = :hash AND revoked = FALSE")
+                .bind("hash", h).map((rs, ctx) -> read(rs)).findOne());
+        key.ifPresent(k -> db.jdbi().useHandle(x -> x.createUpdate(
+                "UPDATE api_keys SET last_used_at = :now WHERE id = :id")
+                .bind("now", db.clock().millis()).bind("id", k.id()).execute()));
+        return key;
+    }
+
+    public List<ApiKey> list() {
+        return db.jdbi().withHandle(h -> h.createQuery("SELECT * FROM api_keys ORDER BY created_at, id")
+                .map((rs, ctx) -> read(rs)).list());
+    }
+
+    /** Revokes by id or by the name of an active key. */
+    public boolean revoke(String idOrName) {
+        return db.jdbi().withHandle(h -> h.createUpdate("UPDATE api_keys SET revoked = TRUE "
+                + "WHERE revoked = FALSE AND (id = :k OR name = :k)").bind("k", idOrName).execute()) > 0;
+    }
+
+    public int activeCount() {
+        return db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM api_keys WHERE revoked = FALSE")
+                .mapTo(Integer.class).one());
+    }
+
+    static String hash(String secret) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(secret.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static ApiKey read(java.sql.ResultSet rs) throws java.sql.SQLException {
+        long used = rs.getLong("last_used_at");
+        Instant lastUsed = rs.wasNull() ? null : Instant.ofEpochMilli(used);
+        return new ApiKey(rs.getString("id"), rs.getString("name"), rs.getString("tenant"), rs.getString("prefix"),
+                Instant.ofEpochMilli(rs.getLong("created_at")), lastUsed, rs.getBoolean("revoked"));
+    }
+}

@@ -1,0 +1,105 @@
+// The server's database: an embedded H2 file by default, PostgreSQL in production; one schema, migrated by Flyway.
+package io.puhui.server.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Jdbi;
+
+public final class Database implements AutoCloseable {
+    private final HikariDataSource pool;
+    private final Jdbi jdbi;
+    private final Clock clock;
+
+    private Database(HikariDataSource pool, Clock clock) {
+        this.pool = pool;
+        this.jdbi = Jdbi.create(pool);
+        this.clock = clock;
+    }
+
+    /** The default store: an H2 file database in {@code puhuiHome}. */
+    public static Database openDefault(Path puhuiHome, Clock clock) {
+        return open("jdbc:h2:file:" + puhuiHome.toAbsolutePath().resolve("puhui") + ";DB_CLOSE_ON_EXIT=FALSE", null,
+                null, clock);
+    }
+
+    /**
+     * Connects and brings the schema up to date.
+     *
+     * @throws IllegalArgumentException with a one-line reason when the URL is not usable
+     */
+    public static Database open(String jdbcUrl, String user, String password, Clock clock) {
+        if (jdbcUrl == null || !(jdbcUrl.startsWith("jdbc:h2:") || jdbcUrl.startsWith("jdbc:postgresql:"))) {
+            throw new IllegalArgumentException("unsupported database URL '" + jdbcUrl + "': use jdbc:h2:file:PATH or "
+                    + "jdbc:postgresql://HOST:PORT/DB?user=USER");
+        }
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        if (user != null) {
+            config.setUsername(user);
+        } else if (jdbcUrl.startsWith("jdbc:h2:")) {
+            config.setUsername("sa");
+        }
+        if (password != null) {
+            config.setPassword(password);
+        }
+        config.setMaximumPoolSize(8);
+        config.setMinimumIdle(1);
+        config.setPoolName("puhui-db");
+        config.setInitializationFailTimeout(10_000);
+        config.setConnectionTimeout(10_000);
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("cannot connect to " + redact(jdbcUrl) + ": " + rootMessage(e)
+                    + "; check that the database runs and the URL, user and password are right", e);
+        }
+        try {
+            Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
+        } catch (RuntimeException e) {
+            pool.close();
+            throw new IllegalArgumentException("cannot prepare the schema in " + redact(jdbcUrl) + ": "
+                    + rootMessage(e), e);
+        }
+        return new Database(pool, clock);
+    }
+
+    public Jdbi jdbi() {
+        return jdbi;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public ModelRecords models() {
+        return new ModelRecords(this);
+    }
+
+    public ApiKeys apiKeys() {
+        return new ApiKeys(this);
+    }
+
+    public UsageRecords usage() {
+        return new UsageRecords(this);
+    }
+
+    private static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+
+    private static String rootMessage(Throwable e) {
+        while (e.getCause() != null && e.getCause() != e) {
+            e = e.getCause();
+        }
+        return e.getMessage();
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

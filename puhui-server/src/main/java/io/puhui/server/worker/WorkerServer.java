@@ -1,0 +1,249 @@
+// `puhui worker`: one model, the engine's continuous batching, and the OpenAI API on a loopback port. The node
+// agent starts one per loaded model; restarting the process is how a model is unloaded.
+package io.puhui.server.worker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.puhui.engine.chat.ChatTemplate;
+import io.puhui.engine.generate.BatchGenerator;
+import io.puhui.engine.generate.GenerationResult;
+import io.puhui.engine.generate.TokenEvent;
+import io.puhui.engine.model.Model;
+import io.puhui.engine.sampling.TokenConstraint;
+import io.puhui.engine.tensor.ThreadTeam;
+import io.puhui.engine.tokenizer.Tokenizer;
+import io.puhui.server.api.ApiException;
+import io.puhui.server.api.HttpErrors;
+import io.puhui.server.api.Json;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+public final class WorkerServer implements AutoCloseable {
+    static final String USAGE_COMMENT = ": usage ";
+    private final WorkerConfig config;
+    private final Model model;
+    private final ThreadTeam team;
+    private final BatchGenerator batch;
+    private final RequestReader reader;
+    private final Responses responses;
+    private final SlotQueue queue;
+    private final Javalin app;
+    private final long created = Instant.now().getEpochSecond();
+    private final AtomicLong completed = new AtomicLong();
+    private final AtomicLong generatedTokens = new AtomicLong();
+
+    private WorkerServer(WorkerConfig config) throws IOException {
+        this.config = config;
+        this.model = Model.load(config.modelPath());
+        this.team = new ThreadTeam(config.threads());
+        Tokenizer tokenizer = Tokenizer.fromMetadata(model.metadata());
+        int ctx = Math.min(config.contextLength(), model.config().trainedContextLength());
+        model.warmUp(team);
+        this.batch = new BatchGenerator(model, tokenizer, team, config.slots(), ctx);
+        this.reader = new RequestReader(config.modelName(), tokenizer, ChatTemplate.fromMetadata(model.metadata()),
+                ctx);
+        this.responses = new Responses(tokenizer);
+        this.queue = new SlotQueue(config.slots(), config.queueLimit());
+        this.app = Javalin.create(c -> {
+            c.startup.showJavalinBanner = false;
+            c.concurrency.useVirtualThreads = true;
+            c.http.maxRequestSize = config.maxBodyBytes();
+            c.jetty.host = config.host();
+            c.jetty.port = config.port();
+            HttpErrors.install(c, config.maxBodyBytes());
+            c.routes.get("/health", this::health);
+            c.routes.get("/v1/models", ctx2 -> json(ctx2, modelList()));
+            c.routes.get("/v1/models/{id}", ctx2 -> {
+                if (!ctx2.pathParam("id").equals(config.modelName())) {
+                    throw ApiException.notFound("model_not_found", "the model '" + ctx2.pathParam("id")
+                            + "' does not exist here");
+                }
+                json(ctx2, modelEntry());
+            });
+            c.routes.post("/v1/chat/completions", ctx2 -> complete(ctx2, CompletionJob.Kind.CHAT));
+            c.routes.post("/v1/completions", ctx2 -> complete(ctx2, CompletionJob.Kind.TEXT));
+        });
+    }
+
+    /** Loads the model, warms it up and starts listening. */
+    public static WorkerServer start(WorkerConfig config) throws IOException {
+        WorkerServer w = new WorkerServer(config);
+        w.app.start();
+        return w;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public int contextLength() {
+        return batch.contextLength();
+    }
+
+    private void health(Context ctx) {
+        ObjectNode h = Json.MAPPER.createObjectNode();
+        h.put("status", "ok");
+        h.put("model", config.modelName());
+        h.put("slots", config.slots());
+        h.put("busy", queue.busy());
+        h.put("queued", queue.waiting());
+        h.put("context_length", batch.contextLength());
+        h.put("completed", completed.get());
+        h.put("generated_tokens", generatedTokens.get());
+        h.put("memory_bytes", Runtime.getRuntime().totalMemory() + model.file().fileSize());
+        json(ctx, h);
+    }
+
+    private ObjectNode modelList() {
+        ObjectNode root = Json.MAPPER.createObjectNode();
+        root.put("object", "list");
+        ArrayNode data = root.putArray("data");
+        data.add(modelEntry());
+        return root;
+    }
+
+    private ObjectNode modelEntry() {
+        ObjectNode m = Json.MAPPER.createObjectNode();
+        m.put("id", config.modelName());
+        m.put("object", "model");
+        m.put("created", created);
+        m.put("owned_by", "puhui");
+        return m;
+    }
+
+    private static void json(Context ctx, JsonNode node) {
+        ctx.contentType("application/json").result(Json.write(node));
+    }
+
+    private void complete(Context ctx, CompletionJob.Kind kind) throws Exception {
+        JsonNode body = Json.parseBody(ctx.bodyAsBytes());
+        CompletionJob job = reader.read(body, kind);
+        String tenant = ctx.header("x-puhui-tenant");
+        String id = kind.idPrefix + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        long createdAt = Instant.now().getEpochSecond();
+        try (SlotQueue.Slot slot = queue.acquire(tenant == null ? "" : tenant, config.maxQueueWaitMillis())) {
+            LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
+            AtomicBoolean gone = new AtomicBoolean();
+            TokenConstraint constraint = job.constraint() == null ? null : job.constraint().get();
+            BatchGenerator.Sequence seq = batch.submit(job.prompt(), job.options(), constraint, e -> {
+                events.add(e);
+                return !gone.get();
+            });
+            seq.result().whenComplete((r, err) -> events.add(r != null ? r : err));
+            GenerationResult result = job.stream() ? stream(ctx, job, id, createdAt, events, seq, gone)
+                    : whole(ctx, job, id, createdAt, events);
+            if (result != null) {
+                completed.incrementAndGet();
+                generatedTokens.addAndGet(result.completionTokens());
+            }
+        }
+    }
+
+    private GenerationResult whole(Context ctx, CompletionJob job, String id, long createdAt,
+                                   LinkedBlockingQueue<Object> events) throws Exception {
+        List<TokenEvent> tokens = new ArrayList<>();
+        while (true) {
+            Object o = events.take();
+            if (o instanceof TokenEvent e) {
+                tokens.add(e);
+            } else if (o instanceof GenerationResult r) {
+                json(ctx, responses.whole(job, id, createdAt, r, tokens));
+                return r;
+            } else {
+                throw failure((Throwable) o);
+            }
+        }
+    }
+
+    private GenerationResult stream(Context ctx, CompletionJob job, String id, long createdAt,
+                                    LinkedBlockingQueue<Object> events, BatchGenerator.Sequence seq,
+                                    AtomicBoolean gone) throws Exception {
+        ctx.status(200);
+        var res = ctx.res();
+        res.setContentType("text/event-stream; charset=utf-8");
+        res.setHeader("Cache-Control", "no-cache");
+        res.setHeader("X-Accel-Buffering", "no");
+        OutputStream out = res.getOutputStream();
+        boolean first = true;
+        try {
+            List<Object> drained = new ArrayList<>();
+            while (true) {
+                drained.clear();
+                drained.add(events.take());
+                events.drainTo(drained); // tokens that piled up while we wrote go out in one write
+                StringBuilder frames = new StringBuilder();
+                GenerationResult done = null;
+                for (Object o : drained) {
+                    if (o instanceof TokenEvent e) {
+                        if (!e.text().isEmpty() || (job.logprobs() && e.token() >= 0) || first) {
+                            List<TokenEvent> lp = e.token() >= 0 ? List.of(e) : List.of();
+                            frame(frames, responses.chunk(job, id, createdAt, e.text(), lp, first));
+                            first = false;
+                        }
+                    } else if (o instanceof GenerationResult r) {
+                        if (first) {
+                            frame(frames, responses.chunk(job, id, createdAt, "", List.of(), true));
+                        }
+                        frame(frames, responses.finalChunk(job, id, createdAt, r));
+                        if (job.includeUsage()) {
+                            frame(frames, responses.usageChunk(job, id, createdAt, r));
+                        }
+                        // token counts for the gateway's usage records, as an SSE comment that clients skip
+                        frames.append(USAGE_COMMENT).append("{\"prompt_tokens\":").append(r.promptTokens())
+                                .append(",\"completion_tokens\":").append(r.completionTokens()).append("}\n\n");
+                        frames.append("data: [DONE]\n\n");
+                        done = r;
+                    } else {
+                        ApiException e = failure((Throwable) o);
+                        frame(frames, Json.write(e.toJson(Json.MAPPER)));
+                        out.write(frames.toString().getBytes(StandardCharsets.UTF_8));
+                        out.flush();
+                        return null;
+                    }
+                }
+                out.write(frames.toString().getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                if (done != null) {
+                    return done;
+                }
+            }
+        } catch (IOException clientGone) {
+            gone.set(true);
+            seq.cancel(); // the slot is free at the next step
+            return null;
+        }
+    }
+
+    private static void frame(StringBuilder sb, String json) {
+        sb.append("data: ").append(json).append("\n\n");
+    }
+
+    private static ApiException failure(Throwable t) {
+        Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
+                ? t.getCause() : t;
+        if (cause instanceof ApiException a) {
+            return a;
+        }
+        return ApiException.internal("generation failed: " + cause);
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+        batch.close();
+        team.close();
+        model.close();
+    }
+}

@@ -1,0 +1,141 @@
+// The schema and its records on both databases the server runs on: an H2 file and PostgreSQL (127.0.0.1:5432).
+package io.puhui.server.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class StoreTest {
+    static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-28T12:00:00Z"), ZoneOffset.UTC);
+    static final String PG = "jdbc:postgresql://127.0.0.1:5432/";
+    static final List<String> PG_DATABASES = new ArrayList<>();
+
+    static List<Named<Supplier<Database>>> databases() {
+        return List.of(Named.of("H2", StoreTest::h2), Named.of("PostgreSQL", StoreTest::postgres));
+    }
+
+    static Database h2() {
+        try {
+            return Database.openDefault(Files.createTempDirectory("puhui-h2"), CLOCK);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A fresh database per test, dropped at the end. */
+    static Database postgres() {
+        String name = "puhui_test_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        try (Connection c = DriverManager.getConnection(PG + "postgres", "postgres", "")) {
+            c.createStatement().execute("CREATE DATABASE " + name);
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError("PostgreSQL must run at 127.0.0.1:5432 (user postgres, trust auth): " + e, e);
+        }
+        PG_DATABASES.add(name);
+        return Database.open(PG + name, "postgres", null, CLOCK);
+    }
+
+    @AfterAll
+    static void dropDatabases() throws Exception {
+        try (Connection c = DriverManager.getConnection(PG + "postgres", "postgres", "")) {
+            for (String name : PG_DATABASES) {
+                c.createStatement().execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void modelsArePutFoundListedAndRemoved(Supplier<Database> open) {
+        try (Database db = open.get()) {
+            ModelRecords models = db.models();
+            models.put(new ModelRecords.ModelRecord("qwen2.5-0.5b-instruct:q4_k_m", "/m/q.gguf", 123, "ab".repeat(32),
+                    "ms://Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf", CLOCK.instant()));
+            models.put(new ModelRecords.ModelRecord("故事", "/m/s.gguf", 7, null, "import:/m/s.gguf", CLOCK.instant()));
+            assertThat(models.list()).extracting(ModelRecords.ModelRecord::name)
+                    .containsExactly("qwen2.5-0.5b-instruct:q4_k_m", "故事");
+            assertThat(models.find("故事").orElseThrow().sha256()).isNull();
+            models.put(new ModelRecords.ModelRecord("故事", "/m/s2.gguf", 8, null, "import:/m/s2.gguf",
+                    CLOCK.instant()));
+            assertThat(models.find("故事").orElseThrow().path()).isEqualTo("/m/s2.gguf");
+            assertThat(models.remove("故事")).isTrue();
+            assertThat(models.remove("故事")).isFalse();
+            assertThat(models.find("故事")).isEmpty();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void keysVerifyOnlyWhileActiveAndAreNeverStoredInTheClear(Supplier<Database> open) throws Exception {
+        try (Database db = open.get()) {
+            ApiKeys keys = db.apiKeys();
+            ApiKeys.CreatedKey k = keys.create("ci", "team-a");
+            assertThat(k.secret()).startsWith("sk-puhui-").hasSizeGreaterThan(40);
+            assertThat(keys.verify(k.secret())).get().extracting(ApiKeys.ApiKey::tenant).isEqualTo("team-a");
+            assertThat(keys.verify(k.secret() + "x")).isEmpty();
+            assertThat(keys.verify("")).isEmpty();
+            assertThat(keys.list().get(0).lastUsedAt()).isEqualTo(CLOCK.instant());
+            assertThatThrownBy(() -> keys.create("ci", "team-b")).hasMessageContaining("exists already");
+            db.jdbi().useHandle(h -> {
+                try (ResultSet rs = h.getConnection().createStatement().executeQuery("SELECT * FROM api_keys")) {
+                    while (rs.next()) {
+                        for (int c = 1; c <= rs.getMetaData().getColumnCount(); c++) {
+                            assertThat(String.valueOf(rs.getObject(c))).doesNotContain(k.secret().substring(12));
+                        }
+                    }
+                }
+            });
+            assertThat(keys.activeCount()).isEqualTo(1);
+            assertThat(keys.revoke("ci")).isTrue();
+            assertThat(keys.verify(k.secret())).isEmpty();
+            assertThat(keys.activeCount()).isZero();
+            assertThat(keys.create("ci", null).key().tenant()).isEqualTo("ci"); // the name is free again
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void usageIsRecordedAndTotalled(Supplier<Database> open) {
+        try (Database db = open.get()) {
+            UsageRecords usage = db.usage();
+            usage.record(new UsageRecords.Usage("req-1", "key_1", "team-a", "m", "chat.completions", 10, 20, 35, 200,
+                    CLOCK.instant()));
+            usage.record(new UsageRecords.Usage("req-2", null, "team-b", "m", "completions", 1, 2, 5, 200,
+                    CLOCK.instant().plusSeconds(1)));
+            assertThat(usage.totals("team-a")).isEqualTo(new UsageRecords.Totals(1, 10, 20));
+            assertThat(usage.totals(null)).isEqualTo(new UsageRecords.Totals(2, 11, 22));
+            assertThat(usage.recent(1)).extracting(UsageRecords.Usage::requestId).containsExactly("req-2");
+        }
+    }
+
+    @Test
+    void schemaSurvivesReopeningAndBadUrlsSayWhatToDo(@org.junit.jupiter.api.io.TempDir Path dir) {
+        try (Database db = Database.openDefault(dir, CLOCK)) {
+            db.apiKeys().create("a", null);
+        }
+        try (Database db = Database.openDefault(dir, CLOCK)) {
+            assertThat(db.apiKeys().activeCount()).isEqualTo(1);
+        }
+        assertThatThrownBy(() -> Database.open("jdbc:mysql://x/y", null, null, CLOCK))
+                .hasMessageContaining("unsupported database URL").hasMessageContaining("jdbc:postgresql://");
+        assertThatThrownBy(() -> Database.open("jdbc:postgresql://127.0.0.1:1/none", "postgres", null, CLOCK))
+                .hasMessageContaining("cannot connect to jdbc:postgresql://127.0.0.1:1/none");
+    }
+}
