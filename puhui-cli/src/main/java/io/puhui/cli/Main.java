@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
         versionProvider = Main.Version.class,
         description = "Puhui (普惠): generative AI on the compute you already own.",
         subcommands = {VersionCommand.class, InspectCommand.class, GenerateCommand.class, BenchCommand.class,
-            RandomModelCommand.class,
+            RandomModelCommand.class, ServeCommand.class, WorkerCommand.class, PullCommand.class,
+            ModelsCommand.ListModels.class, ModelsCommand.Remove.class, ModelsCommand.Import.class, KeyCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
@@ -90,6 +91,7 @@ public final class Main implements Runnable {
             case UnsupportedModelException u -> "cannot run model: " + u.getMessage();
             case ContextFullException c -> c.getMessage();
             case UsageException u -> u.getMessage();
+            case io.puhui.server.api.ApiException a -> a.getMessage();
             case OutOfMemoryError o -> "out of memory; give the JVM more with PUHUI_JAVA_OPTS=-Xmx16g or use a "
                     + "smaller model or context";
             case IOException io -> "I/O error: " + io.getMessage();

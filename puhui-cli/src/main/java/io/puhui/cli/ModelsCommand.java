@@ -1,0 +1,106 @@
+// `puhui models`, `puhui rm` and `puhui import`: the local model store.
+package io.puhui.cli;
+
+import io.puhui.engine.gguf.GgufFile;
+import io.puhui.server.store.ModelRecords;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+final class ModelsCommand {
+    private ModelsCommand() {
+    }
+
+    @Command(name = "models", description = "List the models in the local store.")
+    static final class ListModels implements Callable<Integer> {
+        @Option(names = "--db", paramLabel = "JDBC-URL", description = "Database (default: the one in PUHUI_HOME).")
+        String db;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try (Store store = Store.open(PuhuiHome.resolve(), db)) {
+                PrintWriter out = spec.commandLine().getOut();
+                out.printf("%-36s %10s  %-12s %s%n", "NAME", "SIZE", "SHA256", "SOURCE");
+                for (ModelRecords.ModelRecord m : store.db.models().list()) {
+                    out.printf("%-36s %10s  %-12s %s%n", m.name(), size(m.sizeBytes()),
+                            m.sha256() == null ? "-" : m.sha256().substring(0, 12), m.source());
+                }
+                out.flush();
+            }
+            return Main.OK;
+        }
+    }
+
+    @Command(name = "rm", description = "Remove a model from the store (and its file, if the store downloaded it).")
+    static final class Remove implements Callable<Integer> {
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--db", paramLabel = "JDBC-URL", description = "Database (default: the one in PUHUI_HOME).")
+        String db;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Store store = Store.open(PuhuiHome.resolve(), db)) {
+                ModelRecords.ModelRecord m = store.db.models().find(name).orElseThrow(() -> new Main.UsageException(
+                        "no model named '" + name + "' in the store; see `puhui models`"));
+                store.db.models().remove(name);
+                Path file = Path.of(m.path());
+                // imported files belong to the user; downloaded ones live under the store and go with the entry
+                if (!m.source().startsWith("import:") && file.startsWith(store.modelsDir())) {
+                    Files.deleteIfExists(file);
+                }
+                spec.commandLine().getOut().println("Removed " + name);
+            }
+            return Main.OK;
+        }
+    }
+
+    @Command(name = "import", description = "Add a local GGUF file to the store under a name (the file stays put).")
+    static final class Import implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE.gguf")
+        Path file;
+
+        @Option(names = "--name", description = "Name in the API (default: the file name without .gguf).")
+        String name;
+
+        @Option(names = "--db", paramLabel = "JDBC-URL", description = "Database (default: the one in PUHUI_HOME).")
+        String db;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Path abs = file.toAbsolutePath().normalize();
+            try (GgufFile g = GgufFile.open(abs)) {
+                g.metadata().getString("general.architecture"); // a readable GGUF model, or a clear error
+            }
+            String n = name != null ? name : ServeNames.fromFile(abs);
+            try (Store store = Store.open(PuhuiHome.resolve(), db)) {
+                store.db.models().put(new ModelRecords.ModelRecord(n, abs.toString(), Files.size(abs), null,
+                        "import:" + abs, Instant.now()));
+            }
+            spec.commandLine().getOut().println("Imported " + abs + " as '" + n + "'");
+            return Main.OK;
+        }
+    }
+
+    static String size(long bytes) {
+        return bytes >= 1L << 30 ? String.format("%.1f GiB", bytes / (double) (1L << 30))
+                : String.format("%.1f MiB", bytes / (double) (1L << 20));
+    }
+}

@@ -1,0 +1,164 @@
+// `puhui serve`: the control plane and this machine's node agent in one process tree, serving the OpenAI API.
+package io.puhui.cli;
+
+import io.puhui.server.gateway.Gateway;
+import io.puhui.server.node.Supervisor;
+import io.puhui.server.node.WorkerSpec;
+import io.puhui.server.worker.WorkerConfig;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "serve", description = "Serve the OpenAI-compatible API (first run pulls the default model).")
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+            description = "Address to bind (default ${DEFAULT-VALUE}); any other than loopback requires API keys.")
+    String host;
+
+    @Option(names = "--port", defaultValue = "11500", description = "Port (default ${DEFAULT-VALUE}; 0 picks one).")
+    int port;
+
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE.gguf",
+            description = "Serve this local file (repeatable); no network is needed.")
+    List<Path> files = new ArrayList<>();
+
+    @Option(names = "--name", paramLabel = "NAME", description = "API name of the --model file (default: file name).")
+    String name;
+
+    @Option(names = "--db", paramLabel = "JDBC-URL",
+            description = "Database (default: an H2 file in PUHUI_HOME; e.g. jdbc:postgresql://host/db?user=u).")
+    String db;
+
+    @Option(names = "--slots", defaultValue = "" + WorkerConfig.DEFAULT_SLOTS, paramLabel = "N",
+            description = "Sequences each model decodes together (default ${DEFAULT-VALUE}).")
+    int slots;
+
+    @Option(names = "--queue", defaultValue = "" + WorkerConfig.DEFAULT_QUEUE, paramLabel = "N",
+            description = "Requests that may wait per model before 429 (default ${DEFAULT-VALUE}).")
+    int queue;
+
+    @Option(names = {"-c", "--ctx"}, defaultValue = "" + WorkerConfig.DEFAULT_CONTEXT, paramLabel = "N",
+            description = "Context length per sequence (default ${DEFAULT-VALUE}).")
+    int contextLength;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "K", description = "Compute threads per model (default: all).")
+    Integer threads;
+
+    @Option(names = "--max-body", defaultValue = "" + WorkerConfig.DEFAULT_MAX_BODY, paramLabel = "BYTES",
+            description = "Largest request body; larger ones get 413 (default ${DEFAULT-VALUE}).")
+    long maxBody;
+
+    @Option(names = "--memory-budget", paramLabel = "MiB",
+            description = "Memory all loaded models may use together (default: 80% of RAM).")
+    Long memoryBudgetMiB;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (port < 0 || port > 65535) {
+            throw new Main.UsageException("--port must be between 0 and 65535, got " + port);
+        }
+        if (name != null && files.size() != 1) {
+            throw new Main.UsageException("--name needs exactly one --model");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        Path home = PuhuiHome.resolve();
+        Files.createDirectories(home);
+        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        try (Store store = Store.open(home, db)) {
+            Map<String, Path> explicit = new LinkedHashMap<>();
+            for (Path f : files) {
+                if (!Files.isReadable(f)) {
+                    throw new Main.UsageException("cannot read model file " + f);
+                }
+                explicit.put(name != null ? name : ServeNames.fromFile(f), f.toAbsolutePath());
+            }
+            if (explicit.isEmpty() && store.modelNames().isEmpty()) {
+                out.println("No models yet: pulling the default model " + PullCommand.DEFAULT_MODEL + " ...");
+                out.flush();
+                PullCommand.pull(PullCommand.DEFAULT_MODEL, store);
+            }
+            boolean loopback = InetAddress.getByName(host).isLoopbackAddress();
+            if (!loopback && store.activeKeys() == 0) {
+                throw new Main.UsageException("serving on " + host + " exposes the API beyond this machine: create "
+                        + "an API key first with `puhui key create --name NAME`");
+            }
+            long budget = memoryBudgetMiB != null ? memoryBudgetMiB << 20 : defaultBudget();
+            WorkerSpecs specs = new WorkerSpecs(explicit, store, slots, queue, contextLength, nThreads, maxBody);
+            Supervisor supervisor = new Supervisor(WorkerLaunch.command(), home.resolve("logs"), budget,
+                    Clock.systemUTC());
+            Gateway gateway;
+            try {
+                gateway = new Gateway(host, port, maxBody, specs, supervisor,
+                        store.access(!loopback || store.activeKeys() > 0)).start();
+            } catch (RuntimeException e) {
+                supervisor.close();
+                throw new Main.UsageException("cannot listen on " + host + ":" + port + ": " + rootMessage(e));
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                // stop taking requests, then end the workers, then the database
+                gateway.close();
+                supervisor.close();
+                stopped.countDown();
+            }));
+            out.println("Puhui listening on http://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
+                    + gateway.port() + "/v1 (models: " + String.join(", ", specs.names()) + ")");
+            out.flush();
+            stopped.await();
+        }
+        return Main.OK;
+    }
+
+    private static String rootMessage(Throwable e) {
+        while (e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e.getMessage();
+    }
+
+    private static long defaultBudget() {
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        return os.getTotalMemorySize() / 5 * 4;
+    }
+
+    /** Models by API name: the --model files first, then the model store. */
+    private record WorkerSpecs(Map<String, Path> explicit, Store store, int slots, int queue, int ctx, int threads,
+                               long maxBody) implements io.puhui.server.gateway.ModelDirectory {
+        @Override
+        public java.util.Optional<WorkerSpec> find(String name) {
+            Path p = explicit.get(name);
+            if (p == null) {
+                p = store.modelPath(name).orElse(null);
+            }
+            return p == null ? java.util.Optional.empty()
+                    : java.util.Optional.of(new WorkerSpec(name, p, slots, queue, ctx, threads, maxBody));
+        }
+
+        @Override
+        public List<String> names() {
+            List<String> all = new ArrayList<>(explicit.keySet());
+            for (String n : store.modelNames()) {
+                if (!all.contains(n)) {
+                    all.add(n);
+                }
+            }
+            return all;
+        }
+    }
+}

@@ -1,0 +1,87 @@
+// The CLI's view of the server database: the model registry, API keys and usage, opened from PUHUI_HOME or --db.
+package io.puhui.cli;
+
+import io.puhui.server.gateway.Access;
+import io.puhui.server.store.ApiKeys;
+import io.puhui.server.store.Database;
+import io.puhui.server.store.ModelRecords;
+import io.puhui.server.store.UsageRecords;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+final class Store implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Store.class);
+    final Database db;
+    final Path home;
+
+    private Store(Database db, Path home) {
+        this.db = db;
+        this.home = home;
+    }
+
+    static Store open(Path home, String dbUrl) {
+        try {
+            Files.createDirectories(home);
+            Database db = dbUrl == null ? Database.openDefault(home, Clock.systemUTC())
+                    : Database.open(dbUrl, null, null, Clock.systemUTC());
+            return new Store(db, home);
+        } catch (java.io.IOException e) {
+            throw new Main.UsageException("cannot create " + home + ": " + e.getMessage());
+        }
+    }
+
+    Path modelsDir() {
+        return home.resolve("models");
+    }
+
+    List<String> modelNames() {
+        return db.models().list().stream().map(ModelRecords.ModelRecord::name).toList();
+    }
+
+    Optional<Path> modelPath(String name) {
+        return db.models().find(name).map(m -> Path.of(m.path()));
+    }
+
+    int activeKeys() {
+        return db.apiKeys().activeCount();
+    }
+
+    /** Access for the gateway: keys checked against the database when required, usage written there always. */
+    Access access(boolean required) {
+        ApiKeys keys = db.apiKeys();
+        UsageRecords usage = db.usage();
+        Clock clock = db.clock();
+        return new Access() {
+            @Override
+            public boolean required() {
+                return required;
+            }
+
+            @Override
+            public Optional<Caller> verify(String bearer) {
+                return keys.verify(bearer).map(k -> new Caller(k.id(), k.tenant()));
+            }
+
+            @Override
+            public void record(Usage u) {
+                try {
+                    usage.record(new UsageRecords.Usage(u.requestId(), u.caller().keyId(), u.caller().tenant(),
+                            u.model(), u.endpoint(), u.promptTokens(), u.completionTokens(), u.latencyMillis(),
+                            u.status(), clock.instant()));
+                } catch (RuntimeException e) {
+                    LOG.warn("could not write the usage record of {}: {}", u.requestId(), e.getMessage());
+                }
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        db.close();
+    }
+}

@@ -1,0 +1,99 @@
+// Keys, exposure and back-pressure of `puhui serve` as separate real processes: 401 without a valid key, no
+// binding beyond loopback without keys, 429 with Retry-After when a model's queue is full, usage in the database.
+package io.puhui.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.puhui.engine.SharedData;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServeAccessIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String CHAT = "{\"model\": \"stories\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], "
+            + "\"max_tokens\": 4}";
+
+    @TempDir
+    Path home;
+
+    CliProcessIT.Result cli(String... args) throws Exception {
+        return CliProcessIT.run(ServeProcess.java(home, args), Map.of("PUHUI_HOME", home.toString()));
+    }
+
+    @Test
+    void keysAreRequiredOnceCreatedAndEveryRequestIsRecorded() throws Exception {
+        CliProcessIT.Result created = cli("key", "create", "--name", "alice", "--tenant", "team-a");
+        assertThat(created.exit()).as(created.err()).isZero();
+        List<String> lines = created.out().lines().toList();
+        String key = lines.get(lines.size() - 1);
+        assertThat(key).startsWith("sk-puhui-");
+        assertThat(cli("key", "list").out()).contains("alice", "team-a", "active").doesNotContain(key);
+
+        try (ServeProcess serve = ServeProcess.start(home, "--model", SharedData.stories260K().toString(),
+                "--name", "stories", "--threads", "1")) {
+            HttpResponse<String> none = serve.post("/v1/chat/completions", CHAT);
+            assertThat(none.statusCode()).isEqualTo(401);
+            assertThat(JSON.readTree(none.body()).path("error").path("message").asText()).contains("missing API key");
+            HttpResponse<String> wrong = serve.post("/v1/chat/completions", CHAT, "Authorization",
+                    "Bearer sk-puhui-wrong");
+            assertThat(wrong.statusCode()).isEqualTo(401);
+            assertThat(serve.get("/health").body()).as("a refused request starts no model").contains("\"workers\":[]");
+            HttpResponse<String> ok = serve.post("/v1/chat/completions", CHAT, "Authorization", "Bearer " + key);
+            assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+            assertThat(JSON.readTree(ok.body()).path("usage").path("completion_tokens").asInt()).isEqualTo(4);
+        }
+        // the usage record was written with the caller's tenant
+        try (Store store = Store.open(home, null)) {
+            var totals = store.db.usage().totals("team-a");
+            assertThat(totals.requests()).isEqualTo(1);
+            assertThat(totals.completionTokens()).isEqualTo(4);
+        }
+        assertThat(cli("key", "revoke", "alice").exit()).isZero();
+    }
+
+    @Test
+    void bindingBeyondLoopbackNeedsAKey() throws Exception {
+        CliProcessIT.Result r = cli("serve", "--host", "0.0.0.0", "--port", "0", "--model",
+                SharedData.stories260K().toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("create an API key first with `puhui key create --name NAME`");
+    }
+
+    @Test
+    void aFullQueueAnswers429WithRetryAfter() throws Exception {
+        // a model slow enough (~25M parameters) that two requests of 400 tokens keep the slot and the queue busy
+        Path slow = home.resolve("slow.gguf");
+        assertThat(cli("random-model", "--shape", "llama-25m", "--type", "Q8_0", "-o", slow.toString()).exit()).isZero();
+        try (ServeProcess serve = ServeProcess.start(home, "--model", slow.toString(), "--name", "slow",
+                "--slots", "1", "--queue", "1", "--threads", "1")) {
+            String longOne = "{\"model\": \"slow\", \"prompt\": \"Once\", \"max_tokens\": 400, \"ignore_eos\": true}";
+            assertThat(serve.post("/v1/completions", "{\"model\": \"slow\", \"prompt\": \"a\", \"max_tokens\": 1}")
+                    .statusCode()).isEqualTo(200); // worker up
+            List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                inFlight.add(ServeProcess.HTTP.sendAsync(HttpRequest.newBuilder(URI.create(serve.baseUrl
+                        + "/v1/completions")).POST(HttpRequest.BodyPublishers.ofString(longOne))
+                        .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString()));
+                Thread.sleep(300);
+            }
+            HttpResponse<String> third = serve.post("/v1/completions", longOne);
+            assertThat(third.statusCode()).as(third.body()).isEqualTo(429);
+            assertThat(third.headers().firstValue("Retry-After")).isPresent();
+            JsonNode err = JSON.readTree(third.body()).path("error");
+            assertThat(err.path("message").asText()).contains("queue of 1 is full");
+            for (var f : inFlight) {
+                assertThat(f.get().statusCode()).isEqualTo(200);
+            }
+        }
+    }
+}
