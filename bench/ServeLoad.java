@@ -47,17 +47,17 @@ public class ServeLoad {
                         long[] first = {0};
                         long[] n = {0};
                         resp.body().forEach(line -> {
-                            if (line.startsWith("data: {")) {
-                                if (first[0] == 0) {
-                                    first[0] = System.nanoTime();
-                                }
-                                n[0]++;
+                            if (line.startsWith("data: {") && first[0] == 0) {
+                                first[0] = System.nanoTime();
+                            } else if (line.startsWith(": usage ")) {
+                                // the server's own count: tokens whose text is held back send no chunk of their own
+                                n[0] = Long.parseLong(line.replaceAll(".*\"completion_tokens\":(\\d+).*", "$1"));
                             }
                         });
                         long e = System.nanoTime();
                         latencies.add((e - s) / 1e6);
                         ttfts.add((first[0] - s) / 1e6);
-                        tokens.addAndGet(Math.max(0, n[0] - 1)); // the last data event carries the finish reason
+                        tokens.addAndGet(n[0]);
                     }
                 } catch (Throwable t) {
                     errors.add(t);

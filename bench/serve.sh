@@ -13,6 +13,7 @@ ROUNDS="${ROUNDS:-8}"
 TOKENS="${TOKENS:-16}"
 THREADS="${THREADS:-2}"
 mkdir -p "$OUT"
+"$ROOT/puhui" version >&2   # builds the jar when sources changed
 MODEL="$OUT/llama-25m-Q8_0.gguf"
 [ -f "$MODEL" ] || "$ROOT/puhui" random-model --shape llama-25m --type Q8_0 -o "$MODEL" >&2
 JAVA="$JAVA_HOME/bin/java"

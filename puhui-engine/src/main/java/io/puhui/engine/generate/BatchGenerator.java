@@ -245,26 +245,38 @@ public final class BatchGenerator implements AutoCloseable {
         model.forward(team, tokens, positions, caches, logits);
         steps++;
         long now = System.nanoTime();
-        List<Sequence> ended = new ArrayList<>();
+        List<Sequence> sampling = new ArrayList<>();
         for (int[] p : plan) {
             Sequence s = running.get(p[0]);
-            if (s.prefilling()) {
-                continue;
+            if (!s.prefilling()) {
+                if (s.promptNanos < 0) {
+                    s.promptNanos = now - s.startNanos;
+                    s.firstTokenNanos = now;
+                }
+                sampling.add(s);
             }
-            if (s.promptNanos < 0) {
-                s.promptNanos = now - s.startNanos;
-                s.firstTokenNanos = now;
+        }
+        // each sequence samples on its own (a softmax over the vocabulary each): spread them over the team
+        boolean[] goesOn = new boolean[sampling.size()];
+        RuntimeException[] failed = new RuntimeException[sampling.size()];
+        team.forRange(sampling.size(), 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                Sequence s = sampling.get(i);
+                try {
+                    goesOn[i] = !s.decoder.done() && !s.cancelled && s.decoder.step(s.logits, vocab);
+                } catch (RuntimeException ex) {
+                    failed[i] = ex;
+                }
             }
-            boolean goesOn;
-            try {
-                goesOn = !s.decoder.done() && !s.cancelled && s.decoder.step(s.logits, vocab);
-            } catch (RuntimeException ex) {
+        });
+        List<Sequence> ended = new ArrayList<>();
+        for (int i = 0; i < sampling.size(); i++) {
+            Sequence s = sampling.get(i);
+            if (failed[i] != null) {
                 occupied.decrementAndGet();
-                s.result.completeExceptionally(ex);
+                s.result.completeExceptionally(failed[i]);
                 ended.add(s);
-                continue;
-            }
-            if (!goesOn) {
+            } else if (!goesOn[i]) {
                 if (s.cancelled) {
                     s.decoder.cancel();
                 }

@@ -105,6 +105,18 @@ public final class Sampler {
             p[i] /= (float) sum;
             pMax = Math.max(pMax, p[i]);
         }
+        if (params.topK() == 0 && params.topP() >= 1f && params.minP() == 0f) {
+            // nothing is cut: draw straight from the whole distribution, no sorting
+            double r = random.nextDouble();
+            double acc = 0;
+            for (int i = 0; i < p.length; i++) {
+                acc += p[i];
+                if (r < acc) {
+                    return i;
+                }
+            }
+            return argmax(p);
+        }
         int[] ids = candidates(p, pMax);
         double kept = 0;
         for (int id : ids) {
@@ -129,29 +141,27 @@ public final class Sampler {
         if (params.topP() < 1f) {
             floor = Math.max(floor, (1f - params.topP()) / (p.length - 1));
         }
+        // most likely first, ties by id, as packed primitive keys: boxing a 150k vocabulary cost milliseconds
+        long[] keys = new long[p.length];
         int n = 0;
-        Integer[] boxed;
-        {
-            int[] tmp = new int[p.length];
-            for (int i = 0; i < p.length; i++) {
-                if (p[i] >= floor) {
-                    tmp[n++] = i;
-                }
-            }
-            boxed = new Integer[n];
-            for (int i = 0; i < n; i++) {
-                boxed[i] = tmp[i];
+        for (int i = 0; i < p.length; i++) {
+            if (p[i] >= floor) {
+                keys[n++] = ((long) (Integer.MAX_VALUE - Float.floatToRawIntBits(p[i])) << 32) | i;
             }
         }
-        Arrays.sort(boxed, (a, b) -> p[a] != p[b] ? Float.compare(p[b], p[a]) : Integer.compare(a, b));
-        int keep = boxed.length;
+        Arrays.sort(keys, 0, n);
+        int[] sorted = new int[n];
+        for (int i = 0; i < n; i++) {
+            sorted[i] = (int) keys[i];
+        }
+        int keep = sorted.length;
         if (params.topK() > 0) {
             keep = Math.min(keep, params.topK());
         }
         if (params.topP() < 1f) {
             double cum = 0;
             for (int i = 0; i < keep; i++) {
-                cum += p[boxed[i]];
+                cum += p[sorted[i]];
                 if (cum >= params.topP()) {
                     keep = i + 1;
                     break;
@@ -161,7 +171,7 @@ public final class Sampler {
         keep = Math.max(1, keep);
         int[] out = new int[keep];
         for (int i = 0; i < keep; i++) {
-            out[i] = boxed[i];
+            out[i] = sorted[i];
         }
         return out;
     }

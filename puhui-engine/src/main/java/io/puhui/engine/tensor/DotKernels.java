@@ -120,52 +120,6 @@ final class DotKernels {
         return sum;
     }
 
-    /**
-     * Q8_0 row dot product for rows outside the interleaved layout: per block, widened codes times x, then the
-     * block scale. (Whole groups of rows go through {@link InterleavedRows}, which is much faster.)
-     */
-    static float dotQ8_0(MemorySegment w, long off, float[] x, int xo, int n) {
-        if (!VECTOR) {
-            return dotByBlocks(GgmlType.Q8_0, w, off, x, xo, n);
-        }
-        FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < n / 32; b++) {
-            long bo = off + 34L * b;
-            int xb = xo + 32 * b;
-            FloatVector sum = FloatVector.zero(F);
-            for (int j = 0; j < 32; j += L) {
-                FloatVector wv = (FloatVector) ByteVector.fromMemorySegment(B, w, bo + 2 + j, LE)
-                        .convertShape(VectorOperators.B2F, F, 0);
-                sum = wv.fma(FloatVector.fromArray(F, x, xb + j), sum);
-            }
-            acc = sum.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo)), acc);
-        }
-        return lanesSum(acc);
-    }
-
-    /** Q4_0 row dot product for rows outside the interleaved layout; see {@link #dotQ8_0}. */
-    static float dotQ4_0(MemorySegment w, long off, float[] x, int xo, int n) {
-        if (!VECTOR) {
-            return dotByBlocks(GgmlType.Q4_0, w, off, x, xo, n);
-        }
-        FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < n / 32; b++) {
-            long bo = off + 18L * b;
-            int xb = xo + 32 * b;
-            FloatVector sum = FloatVector.zero(F);
-            for (int j = 0; j < 16; j += L) {
-                ByteVector q = ByteVector.fromMemorySegment(B, w, bo + 2 + j, LE);
-                FloatVector lo = (FloatVector) q.and((byte) 0xF).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
-                FloatVector hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)
-                        .convertShape(VectorOperators.B2F, F, 0);
-                sum = lo.fma(FloatVector.fromArray(F, x, xb + j), sum);
-                sum = hi.fma(FloatVector.fromArray(F, x, xb + 16 + j), sum);
-            }
-            acc = sum.fma(FloatVector.broadcast(F, BlockCodec.f16(w, bo)), acc);
-        }
-        return lanesSum(acc);
-    }
-
     /** Decodes a Q8_0 or Q4_0 row with vectors (16 lanes); the scalar decoder is the reference for both. */
     static boolean decodeRow(GgmlType type, MemorySegment w, long off, float[] dst, int dstOff, int n) {
         if (!VECTOR || L != 16) {
@@ -256,75 +210,13 @@ final class DotKernels {
         ((FloatVector) q.sub((byte) 32).convertShape(VectorOperators.B2F, F, 0)).mul(scale).intoArray(y, at);
     }
 
-    /**
-     * Q4_K dot product without a decoded copy: per 32-value sub-block, codes times x summed in registers, then
-     * scaled; the sub-block minimum is applied through the sum of x over the same sub-block.
-     */
-    static float dotQ4_K(MemorySegment w, long off, float[] x, int xo, int n) {
-        if (!VECTOR || L != 16) {
-            return dotByBlocks(GgmlType.Q4_K, w, off, x, xo, n);
-        }
-        FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < n / 256; b++) {
-            long o = off + 144L * b;
-            int xb = xo + 256 * b;
-            float d = BlockCodec.f16(w, o);
-            float dmin = BlockCodec.f16(w, o + 2);
-            for (int i = 0; i < 4; i++) {
-                int sm1 = BlockCodec.scaleMinK4(2 * i, w, o + 4);
-                int sm2 = BlockCodec.scaleMinK4(2 * i + 1, w, o + 4);
-                FloatVector lo = FloatVector.zero(F);
-                FloatVector hi = FloatVector.zero(F);
-                FloatVector xLo = FloatVector.zero(F);
-                FloatVector xHi = FloatVector.zero(F);
-                for (int h = 0; h < 2; h++) {
-                    ByteVector q = ByteVector.fromMemorySegment(B, w, o + 16 + 32L * i + 16L * h, LE);
-                    FloatVector xl = FloatVector.fromArray(F, x, xb + 64 * i + 16 * h);
-                    FloatVector xh = FloatVector.fromArray(F, x, xb + 64 * i + 32 + 16 * h);
-                    lo = ((FloatVector) q.and((byte) 0xF).convertShape(VectorOperators.B2F, F, 0)).fma(xl, lo);
-                    hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.B2F, F, 0))
-                            .fma(xh, hi);
-                    xLo = xLo.add(xl);
-                    xHi = xHi.add(xh);
-                }
-                acc = lo.fma(FloatVector.broadcast(F, d * (sm1 & 0xFF)), acc);
-                acc = hi.fma(FloatVector.broadcast(F, d * (sm2 & 0xFF)), acc);
-                acc = xLo.fma(FloatVector.broadcast(F, -dmin * (sm1 >>> 8)), acc);
-                acc = xHi.fma(FloatVector.broadcast(F, -dmin * (sm2 >>> 8)), acc);
-            }
-        }
-        return lanesSum(acc);
-    }
-
     /** Sixteen signed bytes as sixteen floats. */
     private static FloatVector q8Half(MemorySegment w, long at) {
         return (FloatVector) ByteVector.fromMemorySegment(B, w, at, LE).convertShape(VectorOperators.B2F, F, 0);
     }
 
-
     /** Sixteen 4-bit codes (0..15) as floats centred on zero (-8..7). */
     private static FloatVector nibbles(ByteVector q) {
         return (FloatVector) q.sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
-    }
-
-
-    private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[256]);
-
-    /** Any block format: decode one block into a small buffer, then a float dot product. */
-    static float dotByBlocks(GgmlType type, MemorySegment w, long off, float[] x, int xo, int n) {
-        float[] buf = BLOCK.get();
-        int bs = type.blockSize;
-        float sum = 0;
-        boolean vectorDecode = VECTOR && L == 16
-                && (type == GgmlType.Q4_K || type == GgmlType.Q6_K);
-        for (int b = 0; b < n / bs; b++) {
-            if (vectorDecode) {
-                decodeKBlock(type, w, off + (long) b * type.bytesPerBlock, buf, 0);
-            } else {
-                BlockCodec.dequantizeBlock(type, w, off + (long) b * type.bytesPerBlock, buf, 0);
-            }
-            sum += dot(buf, 0, x, xo + b * bs, bs);
-        }
-        return sum;
     }
 }

@@ -259,4 +259,202 @@ final class InterleavedRows {
         }
         return acc;
     }
+
+    /**
+     * {@code outs[b] = W xs[b]} for a batch: each group of rows is decoded once per four activation vectors and
+     * multiplied with all four. Per vector the arithmetic is exactly {@link #matvec}'s, in the same order (the same
+     * four partial sums per block, combined the same way), so a sequence gets the same bits alone or in a batch.
+     */
+    void matmul(ThreadTeam team, float[][] xs, float[][] outs, int batch) {
+        float[][] sums = new float[batch][];
+        if (type == GgmlType.Q4_0 || type == GgmlType.Q4_K) {
+            for (int b = 0; b < batch; b++) {
+                sums[b] = blockSums(xs[b]);
+            }
+        }
+        boolean signed = type == GgmlType.Q8_0 || type == GgmlType.Q6_K;
+        team.forRange(rows / G, 1, (start, end) -> {
+            FloatVector[] acc = new FloatVector[4];
+            for (int g = start; g < end; g++) {
+                int b = 0;
+                for (; b + 4 <= batch; b += 4) {
+                    if (signed) {
+                        groupSigned4(g, xs[b], xs[b + 1], xs[b + 2], xs[b + 3], acc);
+                    } else {
+                        groupQ4x4(g, xs, sums, b, acc);
+                    }
+                    for (int k = 0; k < 4; k++) {
+                        acc[k].intoArray(outs[b + k], g * G);
+                    }
+                }
+                for (; b < batch; b++) {
+                    FloatVector one = signed ? groupSigned(g, xs[b], chunks) : groupQ4(g, xs[b], sums[b]);
+                    one.intoArray(outs[b], g * G);
+                }
+            }
+        });
+    }
+
+    /** {@link #groupSigned} for four activation vectors at once: the codes are widened once for all four. */
+    private void groupSigned4(int g, float[] x0, float[] x1, float[] x2, float[] x3, FloatVector[] out) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        long base = g * groupBytes;
+        for (int b = 0; b < blocks; b++) {
+            long o = base + b * blockBytes;
+            int xb = 4 * chunks * b;
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = FloatVector.zero(F);
+            FloatVector a2 = FloatVector.zero(F);
+            FloatVector a3 = FloatVector.zero(F);
+            FloatVector b0 = FloatVector.zero(F);
+            FloatVector b1 = FloatVector.zero(F);
+            FloatVector b2 = FloatVector.zero(F);
+            FloatVector b3 = FloatVector.zero(F);
+            FloatVector c0 = FloatVector.zero(F);
+            FloatVector c1 = FloatVector.zero(F);
+            FloatVector c2 = FloatVector.zero(F);
+            FloatVector c3 = FloatVector.zero(F);
+            FloatVector d0 = FloatVector.zero(F);
+            FloatVector d1 = FloatVector.zero(F);
+            FloatVector d2 = FloatVector.zero(F);
+            FloatVector d3 = FloatVector.zero(F);
+            for (int m = 0; m < chunks; m++) {
+                IntVector v = IntVector.fromMemorySegment(I, data, o + 4L * G * (m + 1), LE);
+                int p = xb + 4 * m;
+                FloatVector w0 = (FloatVector) v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector w1 = (FloatVector) v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector w2 = (FloatVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector w3 = (FloatVector) v.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+                a0 = w0.fma(FloatVector.broadcast(F, x0[p + 0]), a0);
+                a1 = w1.fma(FloatVector.broadcast(F, x0[p + 1]), a1);
+                a2 = w2.fma(FloatVector.broadcast(F, x0[p + 2]), a2);
+                a3 = w3.fma(FloatVector.broadcast(F, x0[p + 3]), a3);
+                b0 = w0.fma(FloatVector.broadcast(F, x1[p + 0]), b0);
+                b1 = w1.fma(FloatVector.broadcast(F, x1[p + 1]), b1);
+                b2 = w2.fma(FloatVector.broadcast(F, x1[p + 2]), b2);
+                b3 = w3.fma(FloatVector.broadcast(F, x1[p + 3]), b3);
+                c0 = w0.fma(FloatVector.broadcast(F, x2[p + 0]), c0);
+                c1 = w1.fma(FloatVector.broadcast(F, x2[p + 1]), c1);
+                c2 = w2.fma(FloatVector.broadcast(F, x2[p + 2]), c2);
+                c3 = w3.fma(FloatVector.broadcast(F, x2[p + 3]), c3);
+                d0 = w0.fma(FloatVector.broadcast(F, x3[p + 0]), d0);
+                d1 = w1.fma(FloatVector.broadcast(F, x3[p + 1]), d1);
+                d2 = w2.fma(FloatVector.broadcast(F, x3[p + 2]), d2);
+                d3 = w3.fma(FloatVector.broadcast(F, x3[p + 3]), d3);
+            }
+            FloatVector scale = FloatVector.fromMemorySegment(F, data, o, LE);
+            acc0 = a0.add(a1).add(a2.add(a3)).fma(scale, acc0);
+            acc1 = b0.add(b1).add(b2.add(b3)).fma(scale, acc1);
+            acc2 = c0.add(c1).add(c2.add(c3)).fma(scale, acc2);
+            acc3 = d0.add(d1).add(d2.add(d3)).fma(scale, acc3);
+        }
+        out[0] = acc0;
+        out[1] = acc1;
+        out[2] = acc2;
+        out[3] = acc3;
+    }
+
+    /** {@link #groupQ4} for activation vectors {@code first .. first+3}: the nibbles are unpacked once for all four. */
+    private void groupQ4x4(int g, float[][] xs, float[][] sums, int first, FloatVector[] out) {
+        boolean withMins = type == GgmlType.Q4_K;
+        long codesAt = (withMins ? 8L : 4L) * G;
+        long base = g * groupBytes;
+        float[] x0 = xs[first];
+        float[] x1 = xs[first + 1];
+        float[] x2 = xs[first + 2];
+        float[] x3 = xs[first + 3];
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector acc2 = FloatVector.zero(F);
+        FloatVector acc3 = FloatVector.zero(F);
+        for (int b = 0; b < blocks; b++) {
+            long o = base + b * blockBytes;
+            int xb = 32 * b;
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = FloatVector.zero(F);
+            FloatVector a2 = FloatVector.zero(F);
+            FloatVector a3 = FloatVector.zero(F);
+            FloatVector b0 = FloatVector.zero(F);
+            FloatVector b1 = FloatVector.zero(F);
+            FloatVector b2 = FloatVector.zero(F);
+            FloatVector b3 = FloatVector.zero(F);
+            FloatVector c0 = FloatVector.zero(F);
+            FloatVector c1 = FloatVector.zero(F);
+            FloatVector c2 = FloatVector.zero(F);
+            FloatVector c3 = FloatVector.zero(F);
+            FloatVector d0 = FloatVector.zero(F);
+            FloatVector d1 = FloatVector.zero(F);
+            FloatVector d2 = FloatVector.zero(F);
+            FloatVector d3 = FloatVector.zero(F);
+            for (int m = 0; m < 4; m++) {
+                IntVector v = IntVector.fromMemorySegment(I, data, o + codesAt + 4L * G * m, LE);
+                int p = xb + 4 * m;
+                // groupQ4's eight steps in its order, each feeding the same accumulator for every vector
+                FloatVector w;
+                w = (FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0);
+                a0 = w.fma(FloatVector.broadcast(F, x0[p]), a0);
+                b0 = w.fma(FloatVector.broadcast(F, x1[p]), b0);
+                c0 = w.fma(FloatVector.broadcast(F, x2[p]), c0);
+                d0 = w.fma(FloatVector.broadcast(F, x3[p]), d0);
+                w = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0);
+                a1 = w.fma(FloatVector.broadcast(F, x0[p + 16]), a1);
+                b1 = w.fma(FloatVector.broadcast(F, x1[p + 16]), b1);
+                c1 = w.fma(FloatVector.broadcast(F, x2[p + 16]), c1);
+                d1 = w.fma(FloatVector.broadcast(F, x3[p + 16]), d1);
+                w = (FloatVector) v.lanewise(VectorOperators.LSHR, 8).and(0xF).convert(VectorOperators.I2F, 0);
+                a2 = w.fma(FloatVector.broadcast(F, x0[p + 1]), a2);
+                b2 = w.fma(FloatVector.broadcast(F, x1[p + 1]), b2);
+                c2 = w.fma(FloatVector.broadcast(F, x2[p + 1]), c2);
+                d2 = w.fma(FloatVector.broadcast(F, x3[p + 1]), d2);
+                w = (FloatVector) v.lanewise(VectorOperators.LSHR, 12).and(0xF).convert(VectorOperators.I2F, 0);
+                a3 = w.fma(FloatVector.broadcast(F, x0[p + 17]), a3);
+                b3 = w.fma(FloatVector.broadcast(F, x1[p + 17]), b3);
+                c3 = w.fma(FloatVector.broadcast(F, x2[p + 17]), c3);
+                d3 = w.fma(FloatVector.broadcast(F, x3[p + 17]), d3);
+                w = (FloatVector) v.lanewise(VectorOperators.LSHR, 16).and(0xF).convert(VectorOperators.I2F, 0);
+                a0 = w.fma(FloatVector.broadcast(F, x0[p + 2]), a0);
+                b0 = w.fma(FloatVector.broadcast(F, x1[p + 2]), b0);
+                c0 = w.fma(FloatVector.broadcast(F, x2[p + 2]), c0);
+                d0 = w.fma(FloatVector.broadcast(F, x3[p + 2]), d0);
+                w = (FloatVector) v.lanewise(VectorOperators.LSHR, 20).and(0xF).convert(VectorOperators.I2F, 0);
+                a1 = w.fma(FloatVector.broadcast(F, x0[p + 18]), a1);
+                b1 = w.fma(FloatVector.broadcast(F, x1[p + 18]), b1);
+                c1 = w.fma(FloatVector.broadcast(F, x2[p + 18]), c1);
+                d1 = w.fma(FloatVector.broadcast(F, x3[p + 18]), d1);
+                w = (FloatVector) v.lanewise(VectorOperators.LSHR, 24).and(0xF).convert(VectorOperators.I2F, 0);
+                a2 = w.fma(FloatVector.broadcast(F, x0[p + 3]), a2);
+                b2 = w.fma(FloatVector.broadcast(F, x1[p + 3]), b2);
+                c2 = w.fma(FloatVector.broadcast(F, x2[p + 3]), c2);
+                d2 = w.fma(FloatVector.broadcast(F, x3[p + 3]), d2);
+                w = (FloatVector) v.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0);
+                a3 = w.fma(FloatVector.broadcast(F, x0[p + 19]), a3);
+                b3 = w.fma(FloatVector.broadcast(F, x1[p + 19]), b3);
+                c3 = w.fma(FloatVector.broadcast(F, x2[p + 19]), c3);
+                d3 = w.fma(FloatVector.broadcast(F, x3[p + 19]), d3);
+            }
+            acc0 = finishQ4(a0.add(a1).add(a2.add(a3)), o, sums[first + 0][b], withMins, acc0);
+            acc1 = finishQ4(b0.add(b1).add(b2.add(b3)), o, sums[first + 1][b], withMins, acc1);
+            acc2 = finishQ4(c0.add(c1).add(c2.add(c3)), o, sums[first + 2][b], withMins, acc2);
+            acc3 = finishQ4(d0.add(d1).add(d2.add(d3)), o, sums[first + 3][b], withMins, acc3);
+        }
+        out[0] = acc0;
+        out[1] = acc1;
+        out[2] = acc2;
+        out[3] = acc3;
+    }
+
+    /** The end of a Q4 block for one vector, as {@link #groupQ4} does it. */
+    private FloatVector finishQ4(FloatVector s, long o, float blockSum, boolean withMins, FloatVector acc) {
+        if (withMins) {
+            acc = s.fma(FloatVector.fromMemorySegment(F, data, o, LE), acc);
+            return FloatVector.fromMemorySegment(F, data, o + 4L * G, LE).fma(FloatVector.broadcast(F, -blockSum), acc);
+        }
+        return s.sub(8f * blockSum).fma(FloatVector.fromMemorySegment(F, data, o, LE), acc);
+    }
 }

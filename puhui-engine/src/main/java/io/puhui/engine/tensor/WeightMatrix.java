@@ -59,14 +59,9 @@ public final class WeightMatrix {
     /** Dot product of row {@code row} with {@code x[xo .. xo+cols)}. */
     public float dot(int row, float[] x, int xo) {
         long off = row * rowBytes;
-        return switch (type) {
-            case F32 -> DotKernels.dotF32(data, off, x, xo, cols);
-            case Q8_0 -> DotKernels.dotQ8_0(data, off, x, xo, cols);
-            case Q4_0 -> DotKernels.dotQ4_0(data, off, x, xo, cols);
-            case Q4_K -> DotKernels.dotQ4_K(data, off, x, xo, cols);
-            case F16, BF16 -> dotDecoded(row, x, xo); // the dense dot of matmul: batch-invariant
-            default -> DotKernels.dotByBlocks(type, data, off, x, xo, cols);
-        };
+        // Rows outside the interleaved layout are decoded to floats and multiplied with the dense kernel, as
+        // matmul does: the same arithmetic alone and in a batch, so that batching never changes a sequence's bits.
+        return type == GgmlType.F32 ? DotKernels.dotF32(data, off, x, xo, cols) : dotDecoded(row, x, xo);
     }
 
     private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
@@ -115,20 +110,24 @@ public final class WeightMatrix {
         }
     }
 
+    private InterleavedRows interleaved(ThreadTeam team) {
+        InterleavedRows ir = interleaved;
+        if (ir == null) {
+            synchronized (this) {
+                ir = interleaved;
+                if (ir == null) {
+                    ir = InterleavedRows.repack(type, rows, cols, data, team);
+                    interleaved = ir;
+                }
+            }
+        }
+        return ir;
+    }
+
     /** {@code out[r] = row_r · x} for every row, split over the team. */
     public void matvec(ThreadTeam team, float[] x, float[] out) {
         if (interleavable) {
-            InterleavedRows ir = interleaved;
-            if (ir == null) {
-                synchronized (this) {
-                    ir = interleaved;
-                    if (ir == null) {
-                        ir = InterleavedRows.repack(type, rows, cols, data, team);
-                        interleaved = ir;
-                    }
-                }
-            }
-            ir.matvec(team, x, out);
+            interleaved(team).matvec(team, x, out);
             return;
         }
         team.forRange(rows, 16, (start, end) -> {
@@ -145,6 +144,10 @@ public final class WeightMatrix {
     public void matmul(ThreadTeam team, float[][] xs, float[][] outs, int batch) {
         if (batch == 1) {
             matvec(team, xs[0], outs[0]);
+            return;
+        }
+        if (interleavable) {
+            interleaved(team).matmul(team, xs, outs, batch);
             return;
         }
         if (!DotKernels.VECTOR || batch < 4) {
