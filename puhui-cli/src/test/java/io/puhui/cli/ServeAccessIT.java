@@ -48,6 +48,8 @@ class ServeAccessIT {
                     "Bearer sk-puhui-wrong");
             assertThat(wrong.statusCode()).isEqualTo(401);
             assertThat(serve.get("/health").body()).as("a refused request starts no model").contains("\"workers\":[]");
+            // the store stays usable from other commands while serve holds it
+            assertThat(cli("models").exit()).isZero();
             HttpResponse<String> ok = serve.post("/v1/chat/completions", CHAT, "Authorization", "Bearer " + key);
             assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
             assertThat(JSON.readTree(ok.body()).path("usage").path("completion_tokens").asInt()).isEqualTo(4);

@@ -18,13 +18,11 @@ import io.puhui.server.node.WorkerSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,8 +36,7 @@ public final class Gateway implements AutoCloseable {
     private final Supervisor supervisor;
     private final Access access;
     private final GatewayMetrics metrics;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final WorkerConnections connections = new WorkerConnections();
     private final Javalin app;
     private final long created = Instant.now().getEpochSecond();
 
@@ -186,33 +183,33 @@ public final class Gateway implements AutoCloseable {
     private void forward(Context ctx, WorkerProcess w, String path, byte[] body, Access.Caller caller,
                          String requestId, boolean stream, long t0, String model, Outcome outcome)
             throws UpstreamFailure, IOException {
-        HttpRequest req = HttpRequest.newBuilder(w.baseUri().resolve(path))
-                .header("Content-Type", "application/json")
-                .header("x-puhui-tenant", caller.tenant())
-                .header("x-request-id", requestId)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-        HttpResponse<InputStream> resp;
+        WorkerConnections.Exchange exchange;
         try {
-            resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+            exchange = connections.post(w.baseUri(), path, body, Map.of("x-puhui-tenant", caller.tenant(),
+                    "x-request-id", requestId));
         } catch (IOException e) {
             throw new UpstreamFailure(e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new UpstreamFailure("interrupted");
         }
-        outcome.status = resp.statusCode();
-        ctx.status(resp.statusCode());
-        resp.headers().firstValue("Content-Type").ifPresent(ctx::contentType);
-        resp.headers().firstValue("Retry-After").ifPresent(v -> ctx.header("Retry-After", v));
-        try (InputStream in = resp.body()) {
-            if (!stream || resp.statusCode() != 200) {
+        try (WorkerConnections.Exchange resp = exchange) {
+            InputStream in = resp.body;
+            outcome.status = resp.status;
+            ctx.status(resp.status);
+            String type = resp.headers.get("content-type");
+            if (type != null) {
+                ctx.contentType(type);
+            }
+            String retry = resp.headers.get("retry-after");
+            if (retry != null) {
+                ctx.header("Retry-After", retry);
+            }
+            if (!stream || resp.status != 200) {
                 byte[] all;
                 try {
                     all = in.readAllBytes();
                 } catch (IOException e) {
                     throw new UpstreamFailure(e.toString());
                 }
-                if (resp.statusCode() == 200) {
+                if (resp.status == 200) {
                     countUsage(Json.MAPPER.readTree(all).path("usage"), outcome);
                 }
                 outcome.sentAny = true;
@@ -344,5 +341,6 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        connections.close();
     }
 }

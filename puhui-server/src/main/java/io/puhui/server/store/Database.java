@@ -19,10 +19,13 @@ public final class Database implements AutoCloseable {
         this.clock = clock;
     }
 
-    /** The default store: an H2 file database in {@code puhuiHome}. */
+    /**
+     * The default store: an H2 file database in {@code puhuiHome}. AUTO_SERVER lets a second process (say
+     * {@code puhui key create} while {@code serve} runs) use the same file through the first one.
+     */
     public static Database openDefault(Path puhuiHome, Clock clock) {
-        return open("jdbc:h2:file:" + puhuiHome.toAbsolutePath().resolve("puhui") + ";DB_CLOSE_ON_EXIT=FALSE", null,
-                null, clock);
+        return open("jdbc:h2:file:" + puhuiHome.toAbsolutePath().resolve("puhui")
+                + ";AUTO_SERVER=TRUE", null, null, clock);
     }
 
     /**

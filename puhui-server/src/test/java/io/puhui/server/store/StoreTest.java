@@ -130,8 +130,11 @@ class StoreTest {
         try (Database db = Database.openDefault(dir, CLOCK)) {
             db.apiKeys().create("a", null);
         }
-        try (Database db = Database.openDefault(dir, CLOCK)) {
+        try (Database db = Database.openDefault(dir, CLOCK); Database second = Database.openDefault(dir, CLOCK)) {
+            // a second process (puhui key create while serve runs) shares the file
             assertThat(db.apiKeys().activeCount()).isEqualTo(1);
+            second.apiKeys().create("b", null);
+            assertThat(db.apiKeys().activeCount()).isEqualTo(2);
         }
         assertThatThrownBy(() -> Database.open("jdbc:mysql://x/y", null, null, CLOCK))
                 .hasMessageContaining("unsupported database URL").hasMessageContaining("jdbc:postgresql://");
