@@ -206,18 +206,24 @@ public final class BatchGenerator implements AutoCloseable {
             }
         }
         int budget = Math.max(1, STEP_TOKENS - decoding);
+        // prompt chunks first, then one token per decoding sequence: the model takes the two kinds through
+        // different kernels, each of them batch-invariant
         List<int[]> plan = new ArrayList<>(); // {index in running, first prompt token or -1 for decode, count}
         int total = 0;
         for (int i = 0; i < running.size(); i++) {
             Sequence s = running.get(i);
-            if (!s.prefilling()) {
-                plan.add(new int[] {i, -1, 1});
-                total++;
-            } else if (budget > 0) {
+            if (s.prefilling() && budget > 0) {
                 int n = Math.min(budget, s.prompt.length - s.fed);
                 plan.add(new int[] {i, s.fed, n});
                 total += n;
                 budget -= n;
+            }
+        }
+        int promptEntries = total;
+        for (int i = 0; i < running.size(); i++) {
+            if (!running.get(i).prefilling()) {
+                plan.add(new int[] {i, -1, 1});
+                total++;
             }
         }
         int[] tokens = new int[total];
@@ -242,7 +248,7 @@ public final class BatchGenerator implements AutoCloseable {
                 s.fed += p[2];
             }
         }
-        model.forward(team, tokens, positions, caches, logits);
+        model.forward(team, tokens, positions, caches, logits, promptEntries);
         steps++;
         long now = System.nanoTime();
         List<Sequence> sampling = new ArrayList<>();

@@ -197,7 +197,22 @@ public final class Model implements AutoCloseable {
      * Entries of one sequence must come in position order; positions must not skip past the cache's length.
      */
     public void forward(ThreadTeam team, int[] tokens, int[] positions, KvCache[] caches, float[][] logits) {
+        forward(team, tokens, positions, caches, logits, 0);
+    }
+
+    /**
+     * {@link #forward} where the first {@code promptEntries} entries are prompt tokens and the rest generated
+     * ones. The two kinds go through different weight kernels (a decoded dense product suits a prompt's many
+     * vectors, the interleaved one suits a token or a few), each of which gives a token the same bits whatever
+     * else is in the batch: a sequence decodes identically alone or batched with others.
+     */
+    public void forward(ThreadTeam team, int[] tokens, int[] positions, KvCache[] caches, float[][] logits,
+                        int promptEntries) {
         int batch = tokens.length;
+        if (promptEntries < 0 || promptEntries > batch) {
+            throw new IllegalArgumentException("prompt entries " + promptEntries + " outside 0.." + batch);
+        }
+        final int prompt = promptEntries;
         if (positions.length != batch || caches.length != batch || logits.length != batch) {
             throw new IllegalArgumentException("batch arrays differ in length");
         }
@@ -241,9 +256,9 @@ public final class Model implements AutoCloseable {
             for (int b = 0; b < batch; b++) {
                 rmsNorm(xb[b], x[b], l.attnNorm, eps, 0, dim);
             }
-            l.wq.matmul(team, xb, q, batch);
-            l.wk.matmul(team, xb, k, batch);
-            l.wv.matmul(team, xb, v, batch);
+            product(team, l.wq, xb, q, batch, prompt);
+            product(team, l.wk, xb, k, batch, prompt);
+            product(team, l.wv, xb, v, batch, prompt);
             for (int b = 0; b < batch; b++) {
                 addBias(q[b], l.bq);
                 addBias(k[b], l.bk);
@@ -268,13 +283,13 @@ public final class Model implements AutoCloseable {
                             i % config.headCount(), q[i / config.headCount()], att[i / config.headCount()]);
                 }
             });
-            l.wo.matmul(team, att, xo, batch);
+            product(team, l.wo, att, xo, batch, prompt);
             for (int b = 0; b < batch; b++) {
                 addInPlace(x[b], xo[b]);
                 rmsNorm(xb[b], x[b], l.ffnNorm, eps, 0, dim);
             }
-            l.gate.matmul(team, xb, hGate, batch);
-            l.up.matmul(team, xb, hUp, batch);
+            product(team, l.gate, xb, hGate, batch, prompt);
+            product(team, l.up, xb, hUp, batch, prompt);
             for (int b = 0; b < batch; b++) {
                 float[] g = hGate[b];
                 float[] u = hUp[b];
@@ -283,7 +298,7 @@ public final class Model implements AutoCloseable {
                     g[i] = gi / (1f + VectorMath.exp(-gi)) * u[i];
                 }
             }
-            l.down.matmul(team, hGate, xo, batch);
+            product(team, l.down, hGate, xo, batch, prompt);
             for (int b = 0; b < batch; b++) {
                 addInPlace(x[b], xo[b]);
             }
@@ -303,8 +318,12 @@ public final class Model implements AutoCloseable {
         float[][] normed = new float[wanted][];
         float[][] outs = new float[wanted][];
         int w = 0;
+        int wantedPrompt = 0;
         for (int b = 0; b < batch; b++) {
             if (logits[b] != null) {
+                if (b < prompt) {
+                    wantedPrompt++;
+                }
                 if (logits[b].length < config.vocabSize()) {
                     throw new IllegalArgumentException("logits buffer smaller than the vocabulary");
                 }
@@ -313,7 +332,20 @@ public final class Model implements AutoCloseable {
                 outs[w++] = logits[b];
             }
         }
-        output.matmul(team, normed, outs, wanted);
+        product(team, output, normed, outs, wanted, wantedPrompt);
+    }
+
+    /** Prompt entries through the prompt kernel, generated ones through the decode kernel. */
+    private static void product(ThreadTeam team, WeightMatrix w, float[][] xs, float[][] outs, int batch, int prompt) {
+        if (prompt == 0) {
+            w.matmul(team, xs, outs, batch);
+        } else if (prompt == batch) {
+            w.matmulPrompt(team, xs, outs, batch);
+        } else {
+            w.matmulPrompt(team, java.util.Arrays.copyOf(xs, prompt), java.util.Arrays.copyOf(outs, prompt), prompt);
+            w.matmul(team, java.util.Arrays.copyOfRange(xs, prompt, batch), java.util.Arrays.copyOfRange(outs, prompt,
+                    batch), batch - prompt);
+        }
     }
 
     /**
@@ -354,7 +386,7 @@ public final class Model implements AutoCloseable {
             if (from + n == tokens.length) {
                 logits[n - 1] = lastLogits;
             }
-            forward(team, batch, positions, caches, logits);
+            forward(team, batch, positions, caches, logits, n);
         }
     }
 

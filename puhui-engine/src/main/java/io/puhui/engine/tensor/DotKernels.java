@@ -9,6 +9,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 final class DotKernels {
@@ -45,11 +46,34 @@ final class DotKernels {
      * sequence gets bit-identical logits whatever else shares its batch. {@code reduceLanes} may reorder the adds.
      */
     static float lanesSum(FloatVector v) {
+        // a butterfly: add the vector to itself with lanes swapped at distance 8, 4, 2, 1; every add is an exactly
+        // rounded float add on fixed lanes, so compiled and interpreted code agree, and the shuffles are
+        // constants the compiler turns into single permutes
+        if (L == 16) {
+            v = v.add(v.rearrange(SWAP8));
+            v = v.add(v.rearrange(SWAP4));
+            v = v.add(v.rearrange(SWAP2));
+            return v.add(v.rearrange(SWAP1)).lane(0);
+        }
+        if (L == 8) {
+            v = v.add(v.rearrange(SWAP4));
+            v = v.add(v.rearrange(SWAP2));
+            return v.add(v.rearrange(SWAP1)).lane(0);
+        }
         float s = 0;
         for (int k = 0; k < v.length(); k++) {
             s += v.lane(k);
         }
         return s;
+    }
+
+    private static final VectorShuffle<Float> SWAP8 = swap(8);
+    private static final VectorShuffle<Float> SWAP4 = swap(4);
+    private static final VectorShuffle<Float> SWAP2 = swap(2);
+    private static final VectorShuffle<Float> SWAP1 = swap(1);
+
+    private static VectorShuffle<Float> swap(int distance) {
+        return distance < L ? VectorShuffle.fromOp(F, i -> i ^ distance) : null;
     }
 
     /**

@@ -150,6 +150,20 @@ public final class WeightMatrix {
             interleaved(team).matmul(team, xs, outs, batch);
             return;
         }
+        dense(team, xs, outs, batch);
+    }
+
+    /**
+     * The product for prompt tokens: each row is decoded to floats once and multiplied with the whole batch by the
+     * dense kernel, which beats the interleaved one when a prompt brings a hundred vectors. A row gives the same
+     * bits for a vector whatever the batch size, one included, so prompt processing is batch-invariant too; it
+     * differs in the last bits from {@link #matmul}, which is why the engine never mixes the two for one token.
+     */
+    public void matmulPrompt(ThreadTeam team, float[][] xs, float[][] outs, int batch) {
+        dense(team, xs, outs, batch);
+    }
+
+    private void dense(ThreadTeam team, float[][] xs, float[][] outs, int batch) {
         if (!DotKernels.VECTOR || batch < 4) {
             team.forRange(rows, 4, (start, end) -> {
                 float[] buf = rowBuffer();

@@ -69,13 +69,19 @@ class BatchInvarianceTest {
                     }
                 }
                 float[][] outs = new float[batch][rows];
+                float[][] prompt = new float[batch][rows];
                 w.matmul(team, xs, outs, batch);
+                w.matmulPrompt(team, xs, prompt, batch);
                 for (int b = 0; b < batch; b++) {
                     float[] alone = new float[rows];
                     w.matvec(team, xs[b], alone);
+                    float[][] promptAlone = new float[1][rows];
+                    w.matmulPrompt(team, new float[][] {xs[b]}, promptAlone, 1);
                     for (int i = 0; i < rows; i++) {
                         assertThat(Float.floatToRawIntBits(outs[b][i])).as("%s batch %d vector %d row %d: %s vs %s",
                                 type, batch, b, i, outs[b][i], alone[i]).isEqualTo(Float.floatToRawIntBits(alone[i]));
+                        assertThat(Float.floatToRawIntBits(prompt[b][i])).as("prompt kernel, %s batch %d vector %d "
+                                + "row %d", type, batch, b, i).isEqualTo(Float.floatToRawIntBits(promptAlone[0][i]));
                     }
                 }
             }
