@@ -291,12 +291,7 @@ public final class Model implements AutoCloseable {
             product(team, l.gate, xb, hGate, batch, prompt);
             product(team, l.up, xb, hUp, batch, prompt);
             for (int b = 0; b < batch; b++) {
-                float[] g = hGate[b];
-                float[] u = hUp[b];
-                for (int i = 0; i < ff; i++) {
-                    float gi = g[i];
-                    g[i] = gi / (1f + VectorMath.exp(-gi)) * u[i];
-                }
+                VectorMath.swiglu(hGate[b], hUp[b], ff);
             }
             product(team, l.down, hGate, xo, batch, prompt);
             for (int b = 0; b < batch; b++) {

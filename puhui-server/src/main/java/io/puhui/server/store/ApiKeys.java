@@ -64,9 +64,12 @@ public final class ApiKeys {
         Optional<ApiKey> key = db.jdbi().withHandle(x -> x.createQuery(
                         "SELECT * FROM api_keys WHERE key_hash = :hash AND revoked = FALSE")
                 .bind("hash", h).map((rs, ctx) -> read(rs)).findOne());
-        key.ifPresent(k -> db.jdbi().useHandle(x -> x.createUpdate(
-                "UPDATE api_keys SET last_used_at = :now WHERE id = :id")
-                .bind("now", db.clock().millis()).bind("id", k.id()).execute()));
+        // last use to the minute: a write on every request would put a database round trip on each one
+        long now = db.clock().millis();
+        key.filter(k -> k.lastUsedAt() == null || now - k.lastUsedAt().toEpochMilli() >= 60_000)
+                .ifPresent(k -> db.jdbi().useHandle(x -> x.createUpdate(
+                        "UPDATE api_keys SET last_used_at = :now WHERE id = :id")
+                        .bind("now", now).bind("id", k.id()).execute()));
         return key;
     }
 
