@@ -115,7 +115,6 @@ final class ServeCommand implements Callable<Integer> {
                 // stop taking requests, then end the workers, then the database
                 gateway.close();
                 supervisor.close();
-                store.close(); // writes the last usage records
                 stopped.countDown();
             }));
             out.println("Puhui listening on http://" + (host.contains(":") ? "[" + host + "]" : host) + ":"

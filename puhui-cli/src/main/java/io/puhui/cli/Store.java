@@ -18,9 +18,6 @@ final class Store implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Store.class);
     final Database db;
     final Path home;
-    /** Usage rows are written off the request path, in order, by one thread; close() waits for the last ones. */
-    private final java.util.concurrent.ExecutorService usageWriter = java.util.concurrent.Executors
-            .newSingleThreadExecutor(Thread.ofPlatform().name("puhui-usage").daemon().factory());
 
     private Store(Database db, Path home) {
         this.db = db;
@@ -72,28 +69,19 @@ final class Store implements AutoCloseable {
 
             @Override
             public void record(Usage u) {
-                java.time.Instant at = clock.instant();
-                usageWriter.execute(() -> {
-                    try {
-                        usage.record(new UsageRecords.Usage(u.requestId(), u.caller().keyId(), u.caller().tenant(),
-                                u.model(), u.endpoint(), u.promptTokens(), u.completionTokens(), u.latencyMillis(),
-                                u.status(), at));
-                    } catch (RuntimeException e) {
-                        LOG.warn("could not write the usage record of {}: {}", u.requestId(), e.getMessage());
-                    }
-                });
+                try {
+                    usage.record(new UsageRecords.Usage(u.requestId(), u.caller().keyId(), u.caller().tenant(),
+                            u.model(), u.endpoint(), u.promptTokens(), u.completionTokens(), u.latencyMillis(),
+                            u.status(), clock.instant()));
+                } catch (RuntimeException e) {
+                    LOG.warn("could not write the usage record of {}: {}", u.requestId(), e.getMessage());
+                }
             }
         };
     }
 
     @Override
     public void close() {
-        usageWriter.shutdown();
-        try {
-            usageWriter.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         db.close();
     }
 }

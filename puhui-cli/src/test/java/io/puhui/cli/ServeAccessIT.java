@@ -64,6 +64,31 @@ class ServeAccessIT {
     }
 
     @Test
+    void keepAliveUnloadsAndTheMemoryBudgetIsKept() throws Exception {
+        try (ServeProcess serve = ServeProcess.start(home, "--model", SharedData.stories260K().toString(),
+                "--name", "stories", "--threads", "1")) {
+            String once = "{\"model\": \"stories\", \"prompt\": \"Once\", \"max_tokens\": 2, \"keep_alive\": 0}";
+            assertThat(serve.post("/v1/completions", once).statusCode()).isEqualTo(200);
+            long deadline = System.currentTimeMillis() + 15_000;
+            while (!serve.get("/health").body().contains("\"workers\":[]") && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(serve.get("/health").body()).as("keep_alive 0 unloads at once").contains("\"workers\":[]");
+            String stay = "{\"model\": \"stories\", \"prompt\": \"Once\", \"max_tokens\": 2, \"keep_alive\": \"10m\"}";
+            assertThat(serve.post("/v1/completions", stay).statusCode()).isEqualTo(200);
+            Thread.sleep(1500);
+            assertThat(serve.get("/health").body()).contains("\"model\":\"stories\"");
+        }
+        try (ServeProcess serve = ServeProcess.start(home, "--model", SharedData.stories260K().toString(),
+                "--name", "stories", "--memory-budget", "1")) {
+            HttpResponse<String> r = serve.post("/v1/completions", "{\"model\": \"stories\", \"prompt\": \"a\"}");
+            assertThat(r.statusCode()).isEqualTo(503);
+            assertThat(JSON.readTree(r.body()).path("error").path("message").asText())
+                    .contains("not enough memory to load 'stories'", "--memory-budget");
+        }
+    }
+
+    @Test
     void bindingBeyondLoopbackNeedsAKey() throws Exception {
         CliProcessIT.Result r = cli("serve", "--host", "0.0.0.0", "--port", "0", "--model",
                 SharedData.stories260K().toString());

@@ -159,6 +159,7 @@ public final class Gateway implements AutoCloseable {
                 metrics.tokens(model, outcome.promptTokens, outcome.completionTokens,
                         genSeconds > 0 ? outcome.completionTokens / genSeconds : 0);
             }
+            // written before the answer ends, so that a client that has its answer can count on the record
             access.record(new Access.Usage(requestId, caller, model, endpoint, outcome.promptTokens,
                     outcome.completionTokens, latency.toMillis(), outcome.status));
         }
