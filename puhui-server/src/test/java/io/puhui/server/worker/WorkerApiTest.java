@@ -126,6 +126,34 @@ class WorkerApiTest {
     }
 
     @Test
+    void aClientThatGoesAwayFreesItsSlot() throws Exception {
+        long completedBefore = health().path("completed").asLong();
+        var http = java.net.http.HttpClient.newHttpClient();
+        var body = "{\"model\": \"stories\", \"prompt\": \"Once\", \"max_tokens\": 400, \"ignore_eos\": true, "
+                + "\"stream\": true}";
+        var resp = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                        + worker.port() + "/v1/completions")).POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+        var in = resp.body();
+        assertThat(in.read(new byte[64])).isPositive(); // streaming has begun: a slot is taken
+        in.close(); // the client goes away mid-stream
+        long deadline = System.currentTimeMillis() + 5000;
+        while (health().path("busy").asInt() != 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(health().path("busy").asInt()).as("slot freed").isZero();
+        assertThat(health().path("completed").asLong()).as("the stream was cut short, not run to its end")
+                .isEqualTo(completedBefore);
+    }
+
+    static com.fasterxml.jackson.databind.JsonNode health() throws Exception {
+        var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + worker.port() + "/health")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        return io.puhui.server.api.Json.MAPPER.readTree(r.body());
+    }
+
+    @Test
     void jsonObjectOutputParses() throws Exception {
         ChatCompletion c = client.chat().completions().create(ChatCompletionCreateParams.builder().model("stories")
                 .addUserMessage("Give me a JSON object").maxCompletionTokens(60).temperature(0.8).seed(3)
