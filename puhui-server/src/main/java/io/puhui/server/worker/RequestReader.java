@@ -140,8 +140,8 @@ final class RequestReader {
         boolean echo = kind == CompletionJob.Kind.TEXT && bool(body, "echo", false);
         boolean ignoreEos = bool(body, "ignore_eos", false); // as vLLM and llama.cpp's server: for benchmarks
         JsonConstraint format = responseFormat(body.get("response_format"));
-        if (format != null && maxTokens < format.minimumLength()) {
-            throw ApiException.badRequest(maxName, "the response format needs at least " + format.minimumLength()
+        if (format != null && maxTokens < format.bytesToFinish()) {
+            throw ApiException.badRequest(maxName, "the response format needs at least " + format.bytesToFinish()
                     + " tokens to always finish its JSON, but " + maxName + " is " + maxTokens + "; raise it");
         }
         Supplier<TokenConstraint> constraint = format == null ? null

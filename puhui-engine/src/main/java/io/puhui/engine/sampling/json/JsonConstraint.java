@@ -1,356 +1,292 @@
-// OpenAI's response_format as a sampling constraint: json_object (any JSON object) or json_schema (a subset of JSON
-// Schema). Masks every token that cannot continue valid output, and steers towards a complete document when the
-// token budget runs short, so that an answer cut by max_tokens still parses.
+// Structured output for OpenAI's response_format: keeps a sequence to one JSON object (json_object) or to a value
+// of a JSON schema (json_schema), and always leaves room to close the document before the token budget runs out.
 package io.puhui.engine.sampling.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.puhui.engine.sampling.TokenConstraint;
 import io.puhui.engine.tokenizer.Tokenizer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
+/**
+ * One per sequence. The output is parsed byte by byte (tokens may split UTF-8 characters); masking walks a trie of
+ * the vocabulary built once per tokenizer, so a step costs the prefixes that are still possible, not the vocabulary
+ * times token length.
+ *
+ * <p>Budget: the constraint knows the fewest bytes that finish the document from its state. A token is allowed only
+ * if, after it, those bytes (one token each at worst: byte-level and byte-fallback vocabularies have a token for
+ * every byte) and one end-of-generation token still fit in the remaining tokens. So any budget of at least
+ * {@link #bytesToFinish()} + 1 tokens at the start ends with a complete document, whatever the model prefers.
+ *
+ * <p>Whitespace outside strings is limited to one blank, or a newline and an indent of up to 16 blanks, per gap,
+ * and none before the document: a small model cannot loop on blanks.
+ */
 public final class JsonConstraint implements TokenConstraint {
-    /** Live alternatives kept at most (anyOf and optional keys fan out; most die within a byte or two). */
-    private static final int MAX_CONFIGS = 64;
-    private static final ObjectMapper JSON = new ObjectMapper();
-
+    private final Tokenizer tokenizer;
     private final TokenTrie trie;
-    private final List<String> ignored;
-    private final int minimumLength;
-    private List<Grammar.Frame> configs;
+    private final List<String> ignoredKeywords;
+    private final BranchSet state = new BranchSet();
+    /** Walk states: levels[d] holds the readings after the trie node levelNode[d]; pathNode is the current path. */
+    private final BranchSet[] levels;
+    private final int[] levelNode;
+    private final int[] pathNode;
+    private final boolean[] allowed;
+    private int allowedCount;
+    private long limit;
+    private byte[] written = new byte[64];
+    private int writtenLength;
 
-    private JsonConstraint(Tokenizer tokenizer, Grammar.Node root, List<String> ignored) {
+    // Inside a string, whole subtrees of plain text are decided at once, against the string's state at the root.
+    private boolean bulk;
+    /** Whether the string is the only reading, so that a subtree too costly for it may be dropped whole. */
+    private boolean bulkOnly;
+    private int bulkUtf8;
+    private int bulkCharsLeft;
+    private int bulkCharsOwed;
+    private int bulkCost;
+    private int bulkOwed;
+
+    private JsonConstraint(Tokenizer tokenizer, Shape root, List<String> ignoredKeywords) {
+        this.tokenizer = tokenizer;
         this.trie = TokenTrie.of(tokenizer);
-        this.ignored = List.copyOf(ignored);
-        this.configs = List.of(Grammar.root(root));
-        this.minimumLength = root.minLen;
+        this.ignoredKeywords = ignoredKeywords;
+        this.levels = new BranchSet[trie.maxDepth + 2];
+        this.levelNode = new int[trie.maxDepth + 2];
+        this.pathNode = new int[trie.maxDepth + 2];
+        this.allowed = new boolean[trie.order.length];
+        state.reset(root);
     }
 
-    /** Any JSON object, as {@code response_format: {"type": "json_object"}} asks. */
+    /** For {@code response_format: {"type": "json_object"}}: one JSON object, anything valid inside. */
     public static JsonConstraint object(Tokenizer tokenizer) {
-        Grammar.Node obj = new Grammar.Node(Grammar.Kind.OBJECT);
-        obj.free = true;
-        Grammar.computeMinLengths(obj);
-        return new JsonConstraint(tokenizer, obj, List.of());
+        return new JsonConstraint(tokenizer, Shape.FREE_OBJECT, List.of());
     }
 
     /**
-     * A document valid under {@code schema}.
+     * For {@code response_format: {"type": "json_schema"}}: a value of {@code schema}. Supported: type (one or a
+     * list), properties and required (written in the schema's order; no other keys), additionalProperties as the
+     * value schema of an object without properties, items, minItems, maxItems, enum, const, anyOf, oneOf (as anyOf),
+     * allOf (merged), $ref inside the schema (recursion allowed), minLength, maxLength; {@code {}} or {@code true}
+     * is any value. Keywords that restrict values but are not enforced are listed by {@link #ignoredKeywords()}.
      *
-     * @throws IllegalArgumentException when the schema is malformed (unknown type, dangling $ref, ...)
+     * @throws IllegalArgumentException if the schema is malformed or admits no value
      */
     public static JsonConstraint schema(Tokenizer tokenizer, JsonNode schema) {
-        List<String> ignored = new ArrayList<>();
-        Grammar.Node root = new SchemaCompiler(schema, ignored).compile(schema, "#");
-        Grammar.computeMinLengths(root);
-        if (root.minLen >= Integer.MAX_VALUE / 4) {
-            throw new IllegalArgumentException("the schema admits no finite document (a required property refers "
-                    + "back to itself)");
-        }
-        return new JsonConstraint(tokenizer, root, ignored);
+        SchemaCompiler compiler = new SchemaCompiler(schema);
+        Shape root = compiler.compile();
+        return new JsonConstraint(tokenizer, root, compiler.ignored());
     }
 
-    /**
-     * Bytes in the shortest valid document. A budget of at least this many tokens always ends in a complete one
-     * (every token adds a byte or more); with fewer, only a model that writes long tokens gets there.
-     */
-    public int minimumLength() {
-        return minimumLength;
-    }
-
-    /** Keywords of the schema that constrain values but are not enforced (e.g. pattern, format, minimum). */
+    /** Keywords of the schema that restrict values but are not enforced, each as "keyword at #/json/pointer". */
     public List<String> ignoredKeywords() {
-        return ignored;
+        return ignoredKeywords;
+    }
+
+    /** The fewest bytes that complete the document from here (0 when it is complete). */
+    public int bytesToFinish() {
+        return state.complete() ? 0 : state.cost;
     }
 
     @Override
     public boolean complete() {
-        for (Grammar.Frame f : configs) {
-            if (Grammar.complete(f)) {
-                return true;
-            }
-        }
-        return false;
+        return state.complete();
     }
 
     @Override
     public void mask(float[] logits, int remainingTokens) {
-        int vocab = Math.min(trie.vocab, logits.length);
-        boolean[] allowed = new boolean[vocab];
-        if (complete()) {
-            for (int id = 0; id < vocab; id++) {
-                allowed[id] = trie.endOfGeneration[id];
+        boolean complete = state.complete();
+        boolean endAllowed = complete;
+        Arrays.fill(allowed, false);
+        allowedCount = 0;
+        if (state.canContinue()) {
+            walk(limit(state.cost, remainingTokens, trie.endOfGeneration.length > 0));
+            if (allowedCount == 0 && !complete) {
+                walk(Shape.INFINITE - 1);
             }
-        } else {
-            // Every token adds at least one byte, and single-byte tokens for every closing character exist in
-            // byte-level and byte-fallback vocabularies: so a token is allowed only when what it leaves still fits
-            // into the tokens left after it. That alone guarantees a complete document within the budget.
-            int limit = remainingTokens - 1;
-            TokenTrie.Node start = trie.all;
-            if (inFreeString() && minToClose(configs) <= limit) {
-                for (int id : trie.stringSafe) {
-                    allowed[id] = true; // string content leaves the distance to the end unchanged
-                }
-                start = trie.special;
-            }
-            walk(start, configs, allowed, limit);
-        }
-        for (int id = 0; id < logits.length; id++) {
-            if (id >= vocab || !allowed[id]) {
-                logits[id] = Float.NEGATIVE_INFINITY;
+            if (allowedCount == 0) {
+                // no token of this vocabulary continues the document: ending is better than a dead end
+                endAllowed = true;
             }
         }
-    }
-
-    /** Marks the tokens under {@code node} that keep some configuration alive and closable within {@code limit}. */
-    private void walk(TokenTrie.Node node, List<Grammar.Frame> from, boolean[] allowed, int limit) {
-        for (int i = 0; i < node.labels.length; i++) {
-            List<Grammar.Frame> next = step(from, node.labels[i] & 0xFF);
-            if (next.isEmpty()) {
-                continue;
+        float off = Float.NEGATIVE_INFINITY;
+        int[] order = trie.order;
+        for (int k = 0; k < order.length; k++) {
+            if (!allowed[k] && order[k] < logits.length) {
+                logits[order[k]] = off;
             }
-            TokenTrie.Node child = node.children[i];
-            if (child.tokens.length > 0 && minToClose(next) <= limit) {
-                for (int id : child.tokens) {
-                    if (id < allowed.length) {
-                        allowed[id] = true;
-                    }
+        }
+        for (int id : trie.others) {
+            if (id < logits.length) {
+                logits[id] = off;
+            }
+        }
+        if (!endAllowed) {
+            for (int id : trie.endOfGeneration) {
+                if (id < logits.length) {
+                    logits[id] = off;
                 }
             }
-            walk(child, next, allowed, limit);
+        }
+        for (int id = trie.vocabSize; id < logits.length; id++) {
+            logits[id] = off;
         }
     }
 
     @Override
     public void accept(int token) {
-        if (token < 0 || token >= trie.vocab) {
+        if (token < 0 || token >= trie.vocabSize) {
+            throw new IllegalArgumentException("token id " + token + " is outside the vocabulary of "
+                    + trie.vocabSize);
+        }
+        if (tokenizer.isEndOfGeneration(token)) {
             return;
         }
-        List<Grammar.Frame> now = configs;
-        for (byte b : trie.bytes[token]) {
-            now = step(now, b & 0xFF);
+        byte[] bytes = tokenizer.tokenBytes(token);
+        BranchSet a = level(0);
+        BranchSet b = level(1);
+        a.copyFrom(state);
+        for (byte x : bytes) {
+            b.stepFrom(a, x & 0xFF);
+            if (b.size == 0) {
+                throw new IllegalArgumentException("token " + token + " (" + quoted(bytes) + ") cannot continue "
+                        + "the JSON output after " + quoted(Arrays.copyOfRange(written,
+                                Math.max(0, writtenLength - 60), writtenLength)));
+            }
+            BranchSet t = a;
+            a = b;
+            b = t;
         }
-        if (now.isEmpty() && trie.bytes[token].length > 0) {
-            throw new IllegalStateException("token " + token + " ('"
-                    + new String(trie.bytes[token], StandardCharsets.UTF_8) + "') is not valid JSON here");
+        state.copyFrom(a);
+        if (writtenLength + bytes.length > written.length) {
+            written = Arrays.copyOf(written, Math.max(written.length * 2, writtenLength + bytes.length));
         }
-        if (!now.isEmpty()) {
-            configs = now;
-        }
+        System.arraycopy(bytes, 0, written, writtenLength, bytes.length);
+        writtenLength += bytes.length;
     }
 
-    private static List<Grammar.Frame> step(List<Grammar.Frame> from, int c) {
-        List<Grammar.Frame> out = new ArrayList<>(2);
-        for (Grammar.Frame f : from) {
-            Grammar.advance(f, c, out);
-        }
-        if (out.size() > 1) {
-            Set<Grammar.Frame> unique = new LinkedHashSet<>(out);
-            out = new ArrayList<>(unique);
-            if (out.size() > MAX_CONFIGS) {
-                out = out.subList(0, MAX_CONFIGS);
-            }
-        }
-        return out;
+    private static String quoted(byte[] b) {
+        return '"' + new String(b, StandardCharsets.UTF_8).replace("\n", "\\n") + '"';
     }
 
-    private static int minToClose(List<Grammar.Frame> configs) {
-        int best = Integer.MAX_VALUE;
-        for (Grammar.Frame f : configs) {
-            best = Math.min(best, Grammar.minToClose(f));
+    private BranchSet level(int depth) {
+        BranchSet s = levels[depth];
+        if (s == null) {
+            s = new BranchSet();
+            levels[depth] = s;
         }
-        return best;
+        return s;
     }
 
-    /** Inside a string that takes any characters, between characters: every token of whole plain characters fits. */
-    private boolean inFreeString() {
-        for (Grammar.Frame f : configs) {
-            if (f.node().kind != Grammar.Kind.STRING || f.mode() != Grammar.S_BODY || f.a() != 0
-                    || f.node().maxLength != Integer.MAX_VALUE) {
-                return false;
-            }
+    /**
+     * The most bytes a token may leave to finish the document, when {@code need} are needed now: room for the
+     * closing bytes and an end token; when that is no longer possible, for the closing bytes; past that, the token
+     * must at least come closer to the end.
+     */
+    static long limit(int need, int remainingTokens, boolean endToken) {
+        long remaining = Math.max(1, remainingTokens);
+        long lim = remaining - 1 - (endToken ? 1 : 0);
+        if (need - 1 > lim) {
+            lim = remaining - 1;
         }
-        return true;
+        return Math.max(lim, need - 1);
     }
 
-    /** JSON Schema to grammar nodes. */
-    private static final class SchemaCompiler {
-        private final JsonNode document;
-        private final List<String> ignored;
-        private final Map<String, Grammar.Node> refs = new HashMap<>();
+    /** The readings of the output so far. */
+    BranchSet readings() {
+        return state;
+    }
 
-        SchemaCompiler(JsonNode document, List<String> ignored) {
-            this.document = document;
-            this.ignored = ignored;
+    /** Marks the tokens that keep the output valid and leave at most {@code lim} bytes to finish it. */
+    private void walk(long lim) {
+        limit = lim;
+        bulk = false;
+        for (int i = 0; i < state.size && !bulk; i++) {
+            Branch b = state.get(i);
+            if (b.mode == Branch.STRING && b.esc == 0) {
+                Shape.Str str = (Shape.Str) b.shape;
+                bulk = true;
+                bulkOnly = state.size == 1;
+                bulkUtf8 = b.sub;
+                bulkCharsLeft = str.maxChars - b.count;
+                bulkCharsOwed = Math.max(0, str.minChars - b.count);
+                bulkOwed = Utf8States.pending(b.sub);
+                bulkCost = b.cost() - bulkOwed;
+            }
         }
+        level(0).copyFrom(state);
+        Arrays.fill(levelNode, -1);
+        levelNode[0] = 0;
+        pathNode[0] = 0;
+        descend(0, 0);
+    }
 
-        Grammar.Node compile(JsonNode s, String where) {
-            if (s == null || s.isMissingNode() || (s.isBoolean() && s.asBoolean()) || (s.isObject() && s.isEmpty())) {
-                return Grammar.any();
-            }
-            if (!s.isObject()) {
-                throw new IllegalArgumentException(where + " must be a schema object, got " + s);
-            }
-            if (s.has("$ref")) {
-                return ref(s.get("$ref").asText(), where);
-            }
-            for (String k : List.of("pattern", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-                    "multipleOf", "allOf", "not", "if", "patternProperties", "prefixItems", "uniqueItems",
-                    "minProperties", "maxProperties")) {
-                if (s.has(k) && !ignored.contains(k)) {
-                    ignored.add(k);
-                }
-            }
-            if (s.has("const")) {
-                return Grammar.literals(text(s.get("const")));
-            }
-            if (s.has("enum")) {
-                JsonNode e = s.get("enum");
-                if (!e.isArray() || e.isEmpty()) {
-                    throw new IllegalArgumentException(where + ".enum must be a non-empty array");
-                }
-                String[] texts = new String[e.size()];
-                for (int i = 0; i < texts.length; i++) {
-                    texts[i] = text(e.get(i));
-                }
-                return Grammar.literals(texts);
-            }
-            for (String alt : List.of("anyOf", "oneOf")) {
-                if (s.has(alt)) {
-                    JsonNode opts = s.get(alt);
-                    if (!opts.isArray() || opts.isEmpty()) {
-                        throw new IllegalArgumentException(where + "." + alt + " must be a non-empty array");
+    private void descend(int node, int depth) {
+        TokenTrie t = trie;
+        BranchSet next = level(depth + 1);
+        for (int c = node + 1, end = t.end[node]; c < end; c = t.end[c]) {
+            pathNode[depth + 1] = c;
+            if (bulk) {
+                if ((t.plainFrom[c] >> bulkUtf8 & 1) != 0 && t.maxCharacters[c] <= bulkCharsLeft) {
+                    // Plain text stays in the string: after it the string owes at most the bytes of an unfinished
+                    // character, and at least what it owed minus the characters it gave towards minLength.
+                    if (bulkCost + Math.max(bulkOwed, t.maxOwed[c]) <= limit) {
+                        allow(t.firstToken[c], t.lastToken(c));
+                        continue;
                     }
-                    Grammar.Node n = new Grammar.Node(Grammar.Kind.ANY_OF);
-                    n.options = new Grammar.Node[opts.size()];
-                    for (int i = 0; i < opts.size(); i++) {
-                        n.options[i] = compile(opts.get(i), where + "." + alt + "[" + i + "]");
+                    if (bulkOnly && bulkCost - Math.min(bulkCharsOwed, t.maxCharacters[c]) > limit) {
+                        continue;
                     }
-                    return n;
                 }
-            }
-            JsonNode type = s.get("type");
-            if (type == null) {
-                if (s.has("properties")) {
-                    return typed(s, "object", where);
-                }
-                if (s.has("items")) {
-                    return typed(s, "array", where);
-                }
-                return Grammar.any();
-            }
-            if (type.isArray()) {
-                Grammar.Node n = new Grammar.Node(Grammar.Kind.ANY_OF);
-                n.options = new Grammar.Node[type.size()];
-                for (int i = 0; i < type.size(); i++) {
-                    n.options[i] = typed(s, type.get(i).asText(), where);
-                }
-                return n;
-            }
-            return typed(s, type.asText(), where);
-        }
-
-        private Grammar.Node typed(JsonNode s, String type, String where) {
-            switch (type) {
-                case "object": {
-                    Grammar.Node n = new Grammar.Node(Grammar.Kind.OBJECT);
-                    JsonNode props = s.get("properties");
-                    if (props == null || !props.isObject() || props.isEmpty()) {
-                        n.free = true;
-                        return n;
+                if (bulkOnly && (t.plainPath[c] >> bulkUtf8 & 1) != 0) {
+                    // Still inside the string: the state after the path is known without stepping through it.
+                    int chars = t.pathCharacters[c];
+                    if (chars > bulkCharsLeft) {
+                        continue;
                     }
-                    Set<String> required = new java.util.HashSet<>();
-                    s.path("required").forEach(r -> required.add(r.asText()));
-                    for (String r : required) {
-                        if (!props.has(r)) {
-                            throw new IllegalArgumentException(where + ".required names '" + r
-                                    + "', which is not among its properties");
+                    int exact = t.exactEnd(c);
+                    if (t.firstToken[c] < exact) {
+                        int owed = t.pathOwed[c] >= 0 ? t.pathOwed[c] : bulkOwed - (depth + 1);
+                        if (bulkCost + owed - Math.min(bulkCharsOwed, chars) <= limit) {
+                            allow(t.firstToken[c], exact);
                         }
                     }
-                    int count = props.size();
-                    n.keyLiterals = new byte[count][];
-                    n.values = new Grammar.Node[count];
-                    n.required = new boolean[count];
-                    int i = 0;
-                    for (Iterator<Map.Entry<String, JsonNode>> it = props.properties().iterator(); it.hasNext(); i++) {
-                        Map.Entry<String, JsonNode> e = it.next();
-                        n.keyLiterals[i] = text(JSON.getNodeFactory().textNode(e.getKey()))
-                                .getBytes(StandardCharsets.UTF_8);
-                        n.required[i] = required.contains(e.getKey());
-                        n.values[i] = compile(e.getValue(), where + ".properties." + e.getKey());
+                    if (t.hasChildren(c)) {
+                        descend(c, depth + 1);
                     }
-                    if (s.path("additionalProperties").asBoolean(false) && !ignored.contains("additionalProperties")) {
-                        ignored.add("additionalProperties");
-                    }
-                    return n;
+                    continue;
                 }
-                case "array": {
-                    Grammar.Node n = new Grammar.Node(Grammar.Kind.ARRAY);
-                    n.item = compile(s.get("items"), where + ".items");
-                    n.minItems = s.path("minItems").asInt(0);
-                    n.maxItems = s.has("maxItems") ? s.get("maxItems").asInt() : Integer.MAX_VALUE;
-                    if (n.minItems < 0 || n.maxItems < n.minItems) {
-                        throw new IllegalArgumentException(where + ": minItems/maxItems admit no array");
-                    }
-                    return n;
-                }
-                case "string": {
-                    Grammar.Node n = new Grammar.Node(Grammar.Kind.STRING);
-                    n.minLength = s.path("minLength").asInt(0);
-                    n.maxLength = s.has("maxLength") ? s.get("maxLength").asInt() : Integer.MAX_VALUE;
-                    if (n.minLength < 0 || n.maxLength < n.minLength) {
-                        throw new IllegalArgumentException(where + ": minLength/maxLength admit no string");
-                    }
-                    return n;
-                }
-                case "number", "integer": {
-                    Grammar.Node n = new Grammar.Node(Grammar.Kind.NUMBER);
-                    n.integer = type.equals("integer");
-                    return n;
-                }
-                case "boolean":
-                    return Grammar.literals("true", "false");
-                case "null":
-                    return Grammar.literals("null");
-                default:
-                    throw new IllegalArgumentException(where + ".type '" + type + "' is not a JSON Schema type (use "
-                            + "object, array, string, number, integer, boolean or null)");
+            }
+            next.stepFrom(stateAt(depth), t.label[c] & 0xFF);
+            levelNode[depth + 1] = c;
+            if (next.size == 0) {
+                continue;
+            }
+            int exact = t.exactEnd(c);
+            if (t.firstToken[c] < exact && next.cost <= limit) {
+                allow(t.firstToken[c], exact);
+            }
+            if (t.hasChildren(c)) {
+                descend(c, depth + 1);
             }
         }
+    }
 
-        private Grammar.Node ref(String ref, String where) {
-            Grammar.Node known = refs.get(ref);
-            if (known != null) {
-                return known;
-            }
-            if (!ref.startsWith("#")) {
-                throw new IllegalArgumentException(where + ".$ref '" + ref + "': only references inside the schema "
-                        + "(#/$defs/..., #/definitions/...) are supported");
-            }
-            JsonNode target = ref.equals("#") ? document : document.at(ref.substring(1));
-            if (target.isMissingNode()) {
-                throw new IllegalArgumentException(where + ".$ref '" + ref + "' points to nothing in the schema");
-            }
-            // an indirection node first, so that recursive references find it while the target compiles
-            Grammar.Node n = new Grammar.Node(Grammar.Kind.ANY_OF);
-            refs.put(ref, n);
-            n.options = new Grammar.Node[] {compile(target, ref)};
-            return n;
+    /** The readings after the current path down to {@code depth}, stepped now if plain text was skipped over. */
+    private BranchSet stateAt(int depth) {
+        int k = depth;
+        while (levelNode[k] != pathNode[k]) {
+            k--;
         }
+        for (; k < depth; k++) {
+            level(k + 1).stepFrom(levels[k], trie.label[pathNode[k + 1]] & 0xFF);
+            levelNode[k + 1] = pathNode[k + 1];
+        }
+        return levels[depth];
+    }
 
-        private static String text(JsonNode value) {
-            try {
-                return JSON.writeValueAsString(value);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new IllegalArgumentException(e);
-            }
-        }
+    private void allow(int from, int to) {
+        Arrays.fill(allowed, from, to, true);
+        allowedCount += to - from;
     }
 }
