@@ -1,5 +1,5 @@
 // Time of one masking step of JSON structured output over the Qwen vocabulary (151,643 tokens plus specials), in
-// the states a generation passes through. Needs the Qwen tokenizer.json: -p tokenizerJson=PATH to point elsewhere.
+// the states a generation passes through. Needs a Qwen tokenizer.json: -p tokenizerJson=PATH.
 package io.puhui.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -46,7 +46,7 @@ public class JsonMaskBenchmark {
             "schema:{\"name\":\"A\",\"age\":1,\"role\":\"user\",\"tags\":[\"abcdefghij", "schema:{\"name\":\"Ann|9"})
     public String state;
 
-    @Param({"../shared/tokenizers/qwen3/tokenizer.json"})
+    @Param({""})
     public String tokenizerJson;
 
     private JsonConstraint constraint;
@@ -55,6 +55,9 @@ public class JsonMaskBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
+        if (tokenizerJson.isBlank()) {
+            throw new IllegalStateException("give a Qwen tokenizer.json with -p tokenizerJson=PATH");
+        }
         Tokenizer t = Tokenizer.fromMetadata(HfTokenizerImport.read(Path.of(tokenizerJson), null));
         String kind = state.substring(0, state.indexOf(':'));
         String rest = state.substring(state.indexOf(':') + 1);

@@ -5,6 +5,7 @@ import io.puhui.server.store.ApiKeys;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -30,15 +31,15 @@ final class KeyCommand implements Runnable {
                 + "(default: the name).")
         String tenant;
 
-        @Option(names = "--db", paramLabel = "JDBC-URL", description = "Database (default: the one in PUHUI_HOME).")
-        String db;
+        @Mixin
+        DbOption db;
 
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() {
-            try (Store store = Store.open(PuhuiHome.resolve(), db)) {
+            try (Store store = db.open()) {
                 ApiKeys.CreatedKey k = store.db.apiKeys().create(name, tenant);
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("Created key " + k.key().id() + " '" + k.key().name() + "' for tenant '"
@@ -52,15 +53,15 @@ final class KeyCommand implements Runnable {
 
     @Command(name = "list", description = "List keys (their prefixes, never the keys).")
     static final class ListKeys implements Callable<Integer> {
-        @Option(names = "--db", paramLabel = "JDBC-URL", description = "Database (default: the one in PUHUI_HOME).")
-        String db;
+        @Mixin
+        DbOption db;
 
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() {
-            try (Store store = Store.open(PuhuiHome.resolve(), db)) {
+            try (Store store = db.open()) {
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("%-22s %-20s %-16s %-14s %s%n", "ID", "NAME", "TENANT", "PREFIX", "STATE");
                 for (ApiKeys.ApiKey k : store.db.apiKeys().list()) {
@@ -78,15 +79,15 @@ final class KeyCommand implements Runnable {
         @Parameters(paramLabel = "ID|NAME")
         String key;
 
-        @Option(names = "--db", paramLabel = "JDBC-URL", description = "Database (default: the one in PUHUI_HOME).")
-        String db;
+        @Mixin
+        DbOption db;
 
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() {
-            try (Store store = Store.open(PuhuiHome.resolve(), db)) {
+            try (Store store = db.open()) {
                 if (!store.db.apiKeys().revoke(key)) {
                     throw new Main.UsageException("no active key with id or name '" + key + "'; see `puhui key list`");
                 }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -20,15 +21,15 @@ final class ModelsCommand {
 
     @Command(name = "models", description = "List the models in the local store.")
     static final class ListModels implements Callable<Integer> {
-        @Option(names = "--db", paramLabel = "JDBC-URL", description = "Database (default: the one in PUHUI_HOME).")
-        String db;
+        @Mixin
+        DbOption db;
 
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() {
-            try (Store store = Store.open(PuhuiHome.resolve(), db)) {
+            try (Store store = db.open()) {
                 PrintWriter out = spec.commandLine().getOut();
                 out.printf("%-36s %10s  %-12s %s%n", "NAME", "SIZE", "SHA256", "SOURCE");
                 for (ModelRecords.ModelRecord m : store.db.models().list()) {
@@ -46,15 +47,15 @@ final class ModelsCommand {
         @Parameters(paramLabel = "NAME")
         String name;
 
-        @Option(names = "--db", paramLabel = "JDBC-URL", description = "Database (default: the one in PUHUI_HOME).")
-        String db;
+        @Mixin
+        DbOption db;
 
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
-            try (Store store = Store.open(PuhuiHome.resolve(), db)) {
+            try (Store store = db.open()) {
                 ModelRecords.ModelRecord m = store.db.models().find(name).orElseThrow(() -> new Main.UsageException(
                         "no model named '" + name + "' in the store; see `puhui models`"));
                 store.db.models().remove(name);
@@ -77,8 +78,8 @@ final class ModelsCommand {
         @Option(names = "--name", description = "Name in the API (default: the file name without .gguf).")
         String name;
 
-        @Option(names = "--db", paramLabel = "JDBC-URL", description = "Database (default: the one in PUHUI_HOME).")
-        String db;
+        @Mixin
+        DbOption db;
 
         @Spec
         CommandSpec spec;
@@ -90,7 +91,7 @@ final class ModelsCommand {
                 g.metadata().getString("general.architecture"); // a readable GGUF model, or a clear error
             }
             String n = name != null ? name : ServeNames.fromFile(abs);
-            try (Store store = Store.open(PuhuiHome.resolve(), db)) {
+            try (Store store = db.open()) {
                 store.db.models().put(new ModelRecords.ModelRecord(n, abs.toString(), Files.size(abs), null,
                         "import:" + abs, Instant.now()));
             }

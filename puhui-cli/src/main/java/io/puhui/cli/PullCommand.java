@@ -10,8 +10,8 @@ import io.puhui.server.store.ModelRecords;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -23,15 +23,15 @@ final class PullCommand implements Callable<Integer> {
             + "ms://OWNER/REPO/FILE.gguf or hf://OWNER/REPO/FILE.gguf.")
     String model;
 
-    @Option(names = "--db", paramLabel = "JDBC-URL", description = "Database (default: the one in PUHUI_HOME).")
-    String db;
+    @Mixin
+    DbOption db;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        try (Store store = Store.open(PuhuiHome.resolve(), db)) {
+        try (Store store = db.open()) {
             PulledModel p = pull(model, store);
             spec.commandLine().getOut().println("Pulled " + p.name() + " (" + ModelsCommand.size(p.sizeBytes())
                     + ", sha256 " + p.sha256() + ") to " + p.path());

@@ -15,6 +15,7 @@ import io.puhui.server.node.KeepAlive;
 import io.puhui.server.node.Supervisor;
 import io.puhui.server.node.WorkerProcess;
 import io.puhui.server.node.WorkerSpec;
+import io.puhui.server.worker.WorkerServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -29,8 +30,6 @@ import org.slf4j.LoggerFactory;
 
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
-    /** The SSE comment line by which a worker reports a stream's token counts (clients ignore comments). */
-    public static final String USAGE_COMMENT = ": usage ";
 
     private final ModelDirectory models;
     private final Supervisor supervisor;
@@ -276,9 +275,9 @@ public final class Gateway implements AutoCloseable {
                     line.setLength(0);
                 }
                 if (b == '\n') {
-                    if (collecting && line.toString().startsWith(USAGE_COMMENT)) {
+                    if (collecting && line.toString().startsWith(WorkerServer.USAGE_COMMENT)) {
                         try {
-                            JsonNode u = Json.MAPPER.readTree(line.substring(USAGE_COMMENT.length()));
+                            JsonNode u = Json.MAPPER.readTree(line.substring(WorkerServer.USAGE_COMMENT.length()));
                             prompt = u.path("prompt_tokens").asInt();
                             completion = u.path("completion_tokens").asInt();
                             seen = true;

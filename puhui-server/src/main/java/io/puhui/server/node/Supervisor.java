@@ -272,7 +272,6 @@ public final class Supervisor implements AutoCloseable {
                         .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
                 JsonNode h = Json.MAPPER.readTree(r.body());
                 w.queued = h.path("queued").asInt();
-                w.busy = h.path("busy").asInt();
                 w.checked(r.statusCode() == 200);
             } catch (IOException e) {
                 w.checked(false);

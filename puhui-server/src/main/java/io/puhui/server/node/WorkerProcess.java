@@ -16,7 +16,6 @@ public final class WorkerProcess {
     private volatile Duration keepAlive = KeepAlive.DEFAULT;
     private volatile int failedChecks;
     volatile int queued;
-    volatile int busy;
 
     WorkerProcess(WorkerSpec spec, Process process, int port, long memoryBytes, Instant now) {
         this.spec = spec;

@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 public final class WorkerServer implements AutoCloseable {
-    static final String USAGE_COMMENT = ": usage ";
+    /** The SSE comment line by which a worker reports a stream's token counts (clients ignore comments). */
+    public static final String USAGE_COMMENT = ": usage ";
     private final WorkerConfig config;
     private final Model model;
     private final ThreadTeam team;
