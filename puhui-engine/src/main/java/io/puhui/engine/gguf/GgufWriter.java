@@ -18,21 +18,29 @@ import java.util.List;
 
 public final class GgufWriter {
 
+    /** One tensor of the file: its header fields, and how its bytes get written. */
+    public sealed interface Entry permits Tensor, Streamed {
+        String name();
+
+        GgmlType type();
+
+        long[] shape();
+
+        long byteSize();
+
+        void writeData(OutputStream out) throws IOException;
+    }
+
+    /** Writes a tensor's bytes when the file reaches them, so a large model need not be held in memory. */
+    @FunctionalInterface
+    public interface DataWriter {
+        void write(OutputStream out) throws IOException;
+    }
+
     /** A tensor to write: its bytes come from {@code data}, already in {@code type}'s encoding. */
-    public record Tensor(String name, GgmlType type, long[] shape, MemorySegment data) {
+    public record Tensor(String name, GgmlType type, long[] shape, MemorySegment data) implements Entry {
         public Tensor {
-            long elements = 1;
-            for (long d : shape) {
-                elements = Math.multiplyExact(elements, d);
-            }
-            if (shape.length < 1 || shape.length > 4) {
-                throw new IllegalArgumentException(name + ": 1 to 4 dimensions, got " + shape.length);
-            }
-            if (shape[0] % type.blockSize != 0) {
-                throw new IllegalArgumentException(name + ": row width " + shape[0]
-                        + " is not a multiple of the " + type + " block size " + type.blockSize);
-            }
-            long expected = type.byteSize(elements);
+            long expected = checkedByteSize(name, type, shape);
             if (data.byteSize() != expected) {
                 throw new IllegalArgumentException(name + ": " + data.byteSize() + " bytes given, "
                         + type + " " + java.util.Arrays.toString(shape) + " needs " + expected);
@@ -42,17 +50,64 @@ public final class GgufWriter {
         public static Tensor f32(String name, float[] values, long... shape) {
             return new Tensor(name, GgmlType.F32, shape, MemorySegment.ofArray(values));
         }
+
+        @Override
+        public long byteSize() {
+            return data.byteSize();
+        }
+
+        @Override
+        public void writeData(OutputStream out) throws IOException {
+            byte[] chunk = new byte[(int) Math.min(1 << 16, Math.max(1, data.byteSize()))];
+            for (long p = 0; p < data.byteSize(); p += chunk.length) {
+                int n = (int) Math.min(chunk.length, data.byteSize() - p);
+                MemorySegment.copy(data, ValueLayout.JAVA_BYTE, p, chunk, 0, n);
+                out.write(chunk, 0, n);
+            }
+        }
+    }
+
+    /** A tensor whose bytes {@code writer} produces while the file is written; it must write exactly its size. */
+    public record Streamed(String name, GgmlType type, long[] shape, DataWriter writer) implements Entry {
+        public Streamed {
+            checkedByteSize(name, type, shape);
+        }
+
+        @Override
+        public long byteSize() {
+            return checkedByteSize(name, type, shape);
+        }
+
+        @Override
+        public void writeData(OutputStream out) throws IOException {
+            writer.write(out);
+        }
+    }
+
+    private static long checkedByteSize(String name, GgmlType type, long[] shape) {
+        if (shape.length < 1 || shape.length > 4) {
+            throw new IllegalArgumentException(name + ": 1 to 4 dimensions, got " + shape.length);
+        }
+        long elements = 1;
+        for (long d : shape) {
+            elements = Math.multiplyExact(elements, d);
+        }
+        if (shape[0] % type.blockSize != 0) {
+            throw new IllegalArgumentException(name + ": row width " + shape[0]
+                    + " is not a multiple of the " + type + " block size " + type.blockSize);
+        }
+        return type.byteSize(elements);
     }
 
     private final Metadata metadata;
-    private final List<Tensor> tensors = new ArrayList<>();
+    private final List<Entry> tensors = new ArrayList<>();
 
     public GgufWriter(Metadata metadata) {
         this.metadata = metadata;
     }
 
-    public GgufWriter add(Tensor t) {
-        for (Tensor existing : tensors) {
+    public GgufWriter add(Entry t) {
+        for (Entry existing : tensors) {
             if (existing.name().equals(t.name())) {
                 throw new IllegalArgumentException("duplicate tensor name '" + t.name() + "'");
             }
@@ -98,7 +153,7 @@ public final class GgufWriter {
             writeValue(out, e.getValue());
         }
         long offset = 0;
-        for (Tensor t : tensors) {
+        for (Entry t : tensors) {
             out.string(t.name());
             out.i32(t.shape().length);
             for (long d : t.shape()) {
@@ -106,16 +161,15 @@ public final class GgufWriter {
             }
             out.i32(t.type().id);
             out.i64(offset);
-            offset = GgufFile.align(offset + t.data().byteSize(), alignment);
+            offset = GgufFile.align(offset + t.byteSize(), alignment);
         }
         out.pad(alignment);
-        byte[] chunk = new byte[1 << 16];
-        for (Tensor t : tensors) {
-            MemorySegment data = t.data();
-            for (long p = 0; p < data.byteSize(); p += chunk.length) {
-                int n = (int) Math.min(chunk.length, data.byteSize() - p);
-                MemorySegment.copy(data, ValueLayout.JAVA_BYTE, p, chunk, 0, n);
-                out.write(chunk, 0, n);
+        for (Entry t : tensors) {
+            long start = out.count;
+            t.writeData(out);
+            if (out.count - start != t.byteSize()) {
+                throw new IllegalStateException(t.name() + ": " + (out.count - start) + " bytes written, "
+                        + t.byteSize() + " expected");
             }
             out.pad(alignment);
         }

@@ -1,0 +1,157 @@
+// `puhui compress IN.gguf --type T -o OUT.gguf`: a quantized copy of a model, byte for byte what llama-quantize
+// writes for the same input and type, plus a record (parent, method, later fidelity) beside it.
+package io.puhui.cli;
+
+import io.puhui.engine.gguf.GgmlType;
+import io.puhui.engine.gguf.GgufFile;
+import io.puhui.engine.gguf.MetaValue;
+import io.puhui.engine.quant.ImportanceMatrix;
+import io.puhui.engine.quant.MixPlanner;
+import io.puhui.engine.quant.ModelCompressor;
+import io.puhui.engine.quant.QuantMix;
+import io.puhui.server.hub.TerminalProgress;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "compress", description = {
+    "Quantize a GGUF model (F32, F16 or BF16 weights) into a smaller one.",
+    "Without --imatrix the file is byte for byte what llama-quantize writes for the same input and type.",
+    "A record of the parent, the method and (after `puhui eval`) the fidelity is written to OUT.record.json."})
+final class CompressCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "IN.gguf", description = "The model to compress (it is only read).")
+    Path input;
+
+    @Option(names = "--type", paramLabel = "T", description = "Target: Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K_S, "
+            + "Q3_K_M, Q3_K_L, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K (also F16, BF16).")
+    String type;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.gguf", description = "Where to write.")
+    Path output;
+
+    @Option(names = "--threads", paramLabel = "K", description = "Threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--imatrix", paramLabel = "M.imatrix",
+            description = "Importance matrix from `puhui imatrix` (or llama-imatrix) to steer the quantizer.")
+    Path imatrix;
+
+    @Option(names = "--dry-run", description = "Print the plan and write nothing.")
+    boolean dryRun;
+
+    @Option(names = "--show-plan", description = "Print every tensor's type before writing.")
+    boolean showPlan;
+
+    @Option(names = "--embed-record", description = "Also put the record into the GGUF metadata (puhui.* keys); "
+            + "the file then differs from llama-quantize's in its metadata.")
+    boolean embedRecord;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (type == null) {
+            throw new Main.UsageException("--type is required (one of " + QuantMix.names() + ")");
+        }
+        QuantMix mix = QuantMix.parse(type).orElseThrow(() -> new Main.UsageException(
+                "unknown --type " + type + "; choose one of " + QuantMix.names()));
+        if (!Files.isRegularFile(input)) {
+            throw new Main.UsageException("no such model file: " + input);
+        }
+        if (Files.isDirectory(output)) {
+            throw new Main.UsageException(output + " is a directory; give a file name");
+        }
+        int k = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (k < 1) {
+            throw new Main.UsageException("--threads must be at least 1");
+        }
+        Map<String, float[]> importance = Map.of();
+        Map<String, MetaValue> extra = new LinkedHashMap<>();
+        ImportanceMatrix im = null;
+        if (imatrix != null) {
+            im = ImportanceMatrix.read(imatrix);
+            importance = im.columns();
+            // the keys llama-quantize writes for an importance-weighted file
+            extra.put("quantize.imatrix.file", MetaValue.string(imatrix.toString()));
+            if (!im.datasets().isEmpty()) {
+                extra.put("quantize.imatrix.dataset", MetaValue.string(im.datasets().getFirst()));
+            }
+            extra.put("quantize.imatrix.entries_count", MetaValue.int32(im.entries().size()));
+            extra.put("quantize.imatrix.chunks_count", MetaValue.int32(im.chunkCount()));
+        }
+        CompressionRecord record = CompressionRecord.start(input, mix.name(), imatrix);
+        if (embedRecord) {
+            extra.putAll(record.metadata());
+        }
+        TerminalProgress bar = new TerminalProgress(System.err);
+        ModelCompressor.Options options = new ModelCompressor.Options(mix, k, importance, Map.of(), extra,
+                bar::progress);
+        List<MixPlanner.Planned> plan;
+        try (GgufFile in = GgufFile.open(input)) {
+            plan = ModelCompressor.plan(in, options);
+        }
+        if (dryRun || showPlan) {
+            printPlan(out, plan);
+        }
+        out.println(summary(plan));
+        out.flush();
+        if (dryRun) {
+            return Main.OK;
+        }
+        long t0 = System.nanoTime();
+        ModelCompressor.Result r;
+        try {
+            r = ModelCompressor.compress(input, output, options);
+        } finally {
+            bar.finished();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        record.finish(output, r.plan());
+        out.printf(Locale.ROOT, "wrote %s: %s, %s (%.2fx smaller) in %.1f s, %.1f MB/s of input%n", output, mix,
+                InspectCommand.bytes(r.outputBytes()), (double) r.inputBytes() / r.outputBytes(), seconds,
+                r.inputBytes() / 1e6 / seconds);
+        out.printf("record: %s%n", CompressionRecord.pathFor(output));
+        return Main.OK;
+    }
+
+    static String summary(List<MixPlanner.Planned> plan) {
+        Map<GgmlType, long[]> byType = new TreeMap<>();
+        long in = 0;
+        long outBytes = 0;
+        for (MixPlanner.Planned p : plan) {
+            long[] c = byType.computeIfAbsent(p.type(), t -> new long[2]);
+            c[0]++;
+            c[1] += p.outputBytes();
+            in += p.source().byteSize();
+            outBytes += p.outputBytes();
+        }
+        StringBuilder sb = new StringBuilder("plan: ");
+        Map<String, String> parts = new LinkedHashMap<>();
+        byType.forEach((t, c) -> parts.put(t.name(), c[0] + " " + t + " (" + InspectCommand.bytes(c[1]) + ")"));
+        sb.append(String.join(", ", parts.values()));
+        sb.append(String.format(Locale.ROOT, "; tensors %s -> %s", InspectCommand.bytes(in),
+                InspectCommand.bytes(outBytes)));
+        return sb.toString();
+    }
+
+    static void printPlan(PrintWriter out, List<MixPlanner.Planned> plan) {
+        out.printf("%-40s %-7s %-7s %-22s %12s%n", "tensor", "from", "to", "shape", "bytes");
+        for (MixPlanner.Planned p : plan) {
+            out.printf("%-40s %-7s %-7s %-22s %,12d%n", p.source().name(), p.source().type(), p.type(),
+                    p.source().shapeString(), p.outputBytes());
+        }
+    }
+}

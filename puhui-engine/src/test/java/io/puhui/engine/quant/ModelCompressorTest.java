@@ -1,0 +1,116 @@
+package io.puhui.engine.quant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.puhui.engine.SharedData;
+import io.puhui.engine.gguf.GgmlType;
+import io.puhui.engine.gguf.GgufFile;
+import io.puhui.engine.gguf.GgufFormatException;
+import io.puhui.engine.gguf.MetaValue;
+import io.puhui.engine.gguf.TensorInfo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelCompressorTest {
+    @TempDir
+    Path dir;
+
+    private final Path rand = SharedData.resolve("models/quant-golden/rand1m-f32.gguf");
+
+    @Test
+    void legacyTypeOnRowsThatAreNotWholeBlocksIsAClearError() {
+        assertThatThrownBy(() -> ModelCompressor.compress(SharedData.stories260K(), dir.resolve("o.gguf"),
+                ModelCompressor.Options.of(QuantMix.Q4_0, 1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("blk.0.ffn_down.weight has rows of 172 values")
+                .hasMessageContaining("k-quant");
+        assertThat(dir.resolve("o.gguf")).doesNotExist();
+    }
+
+    @Test
+    void refusesToOverwriteItsInputAndToGrowTheModel() throws IOException {
+        Path copy = dir.resolve("in.gguf");
+        Files.copy(rand, copy);
+        assertThatThrownBy(() -> ModelCompressor.compress(copy, copy, ModelCompressor.Options.of(QuantMix.Q8_0, 1)))
+                .hasMessageContaining("is the input");
+        assertThatThrownBy(() -> ModelCompressor.compress(copy, dir.resolve("f32.gguf"),
+                ModelCompressor.Options.of(QuantMix.F32, 1)))
+                .hasMessageContaining("would not be smaller");
+        assertThat(Files.readAllBytes(copy)).isEqualTo(Files.readAllBytes(rand));
+    }
+
+    @Test
+    void refusesAlreadyQuantizedWeights() {
+        Path q8 = SharedData.resolve("models/quant-golden/rand1m-Q8_0.gguf");
+        assertThatThrownBy(() -> ModelCompressor.compress(q8, dir.resolve("o.gguf"),
+                ModelCompressor.Options.of(QuantMix.Q4_0, 1)))
+                .hasMessageContaining("is stored as Q8_0").hasMessageContaining("F32, F16 or BF16");
+    }
+
+    @Test
+    void corruptInputIsAFormatError() throws IOException {
+        Path bad = dir.resolve("bad.gguf");
+        byte[] head = Files.readAllBytes(rand);
+        Files.write(bad, java.util.Arrays.copyOf(head, 4000));
+        assertThatThrownBy(() -> ModelCompressor.compress(bad, dir.resolve("o.gguf"),
+                ModelCompressor.Options.of(QuantMix.Q8_0, 1))).isInstanceOf(GgufFormatException.class);
+        assertThat(dir.resolve("o.gguf")).doesNotExist();
+    }
+
+    @Test
+    void f16InputGivesTheSameFileAsF32Input() throws IOException {
+        // rand1m's weights are F32; write them as F16 first, then compress both ways from the F16 copy
+        Path f16 = dir.resolve("f16.gguf");
+        ModelCompressor.compress(rand, f16, ModelCompressor.Options.of(QuantMix.F16, 2));
+        try (GgufFile f = GgufFile.open(f16)) {
+            assertThat(f.tensor("blk.0.attn_q.weight").type()).isEqualTo(GgmlType.F16);
+            assertThat(f.tensor("blk.0.attn_norm.weight").type()).isEqualTo(GgmlType.F32);
+            assertThat(f.metadata().getInt("general.file_type")).isEqualTo(1);
+        }
+        Path fromF16 = dir.resolve("q.gguf");
+        ModelCompressor.compress(f16, fromF16, ModelCompressor.Options.of(QuantMix.Q6_K, 1));
+        try (GgufFile f = GgufFile.open(fromF16)) {
+            assertThat(f.tensors()).extracting(TensorInfo::type).contains(GgmlType.Q6_K);
+        }
+    }
+
+    @Test
+    void extraMetadataGoesAfterTheFileType() throws IOException {
+        Path out = dir.resolve("o.gguf");
+        ModelCompressor.compress(rand, out, new ModelCompressor.Options(QuantMix.Q8_0, 2, Map.of(), Map.of(),
+                Map.of("puhui.parent.sha256", MetaValue.string("abc")), ModelCompressor.Progress.NONE));
+        try (GgufFile f = GgufFile.open(out)) {
+            List<String> keys = List.copyOf(f.metadata().keys());
+            assertThat(keys.subList(keys.size() - 3, keys.size()))
+                    .containsExactly("general.quantization_version", "general.file_type", "puhui.parent.sha256");
+        }
+    }
+
+    @Test
+    void importanceMatrixRoundTripsThroughItsGgufForm() throws IOException {
+        ImportanceMatrix m = new ImportanceMatrix(Map.of("blk.0.attn_q.weight",
+                new ImportanceMatrix.Entry(new double[] {4, 9, 0}, 2)), List.of("calib.txt"), 3, 512);
+        Path p = dir.resolve("m.imatrix");
+        m.write(p);
+        ImportanceMatrix back = ImportanceMatrix.read(p);
+        assertThat(back.datasets()).containsExactly("calib.txt");
+        assertThat(back.chunkCount()).isEqualTo(3);
+        assertThat(back.chunkSize()).isEqualTo(512);
+        assertThat(back.columns().get("blk.0.attn_q.weight")).containsExactly(2f, 4.5f, 0f);
+        assertThatThrownBy(() -> ImportanceMatrix.read(rand)).hasMessageContaining("no importance data");
+    }
+
+    @Test
+    void importanceForTheWrongShapeIsRefused() {
+        var o = new ModelCompressor.Options(QuantMix.Q4_K_M, 1, Map.of("blk.0.attn_q.weight", new float[7]), Map.of(),
+                Map.of(), ModelCompressor.Progress.NONE);
+        assertThatThrownBy(() -> ModelCompressor.compress(rand, dir.resolve("o.gguf"), o))
+                .hasMessageContaining("has 7 columns, the tensor has 256");
+    }
+}
