@@ -5,6 +5,7 @@ package io.puhui.cli;
 import io.puhui.engine.gguf.GgmlType;
 import io.puhui.engine.gguf.GgufFile;
 import io.puhui.engine.gguf.MetaValue;
+import io.puhui.engine.quant.FitPlanner;
 import io.puhui.engine.quant.ImportanceMatrix;
 import io.puhui.engine.quant.MixPlanner;
 import io.puhui.engine.quant.ModelCompressor;
@@ -47,6 +48,21 @@ final class CompressCommand implements Callable<Integer> {
             description = "Importance matrix from `puhui imatrix` (or llama-imatrix) to steer the quantizer.")
     Path imatrix;
 
+    @Option(names = "--fit", paramLabel = "SIZE", description = "Fit the file into SIZE (e.g. 350MiB, 1.5GB): "
+            + "per-matrix types chosen by measured sensitivity on --text, instead of --type.")
+    String fit;
+
+    @Option(names = "--fit-device", paramLabel = "NAME", description = "Fit a device profile's model budget: "
+            + "phone-4gb, phone-8gb, phone-12gb, pc-8gb, pc-16gb, edge-16gb, gpu-24gb.")
+    String fitDevice;
+
+    @Option(names = "--text", paramLabel = "FILE", description = "Calibration text for --fit (UTF-8).")
+    Path text;
+
+    @Option(names = "--ctx", defaultValue = "512", paramLabel = "N",
+            description = "Tokens per calibration chunk for --fit (default ${DEFAULT-VALUE}).")
+    int ctx;
+
     @Option(names = "--dry-run", description = "Print the plan and write nothing.")
     boolean dryRun;
 
@@ -63,11 +79,6 @@ final class CompressCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (type == null) {
-            throw new Main.UsageException("--type is required (one of " + QuantMix.names() + ")");
-        }
-        QuantMix mix = QuantMix.parse(type).orElseThrow(() -> new Main.UsageException(
-                "unknown --type " + type + "; choose one of " + QuantMix.names()));
         if (!Files.isRegularFile(input)) {
             throw new Main.UsageException("no such model file: " + input);
         }
@@ -78,6 +89,13 @@ final class CompressCommand implements Callable<Integer> {
         if (k < 1) {
             throw new Main.UsageException("--threads must be at least 1");
         }
+        Long budget = budget();
+        if ((type == null) == (budget == null)) {
+            throw new Main.UsageException("give either --type T (one of " + QuantMix.names()
+                    + ") or --fit SIZE / --fit-device NAME");
+        }
+        QuantMix mix = type == null ? null : QuantMix.parse(type).orElseThrow(() -> new Main.UsageException(
+                "unknown --type " + type + "; choose one of " + QuantMix.names()));
         Map<String, float[]> importance = Map.of();
         Map<String, MetaValue> extra = new LinkedHashMap<>();
         ImportanceMatrix im = null;
@@ -92,12 +110,22 @@ final class CompressCommand implements Callable<Integer> {
             extra.put("quantize.imatrix.entries_count", MetaValue.int32(im.entries().size()));
             extra.put("quantize.imatrix.chunks_count", MetaValue.int32(im.chunkCount()));
         }
-        CompressionRecord record = CompressionRecord.start(input, mix.name(), imatrix);
+        Map<String, GgmlType> overrides = Map.of();
+        if (budget != null) {
+            FitPlanner.Plan fp = fitPlan(budget, importance, k, out);
+            mix = fp.fileType();
+            overrides = fp.overrides();
+        }
+        CompressionRecord record = CompressionRecord.start(input, budget != null ? "fit" : mix.name(), imatrix);
+        if (budget != null) {
+            record.method().put("fit_budget_bytes", budget);
+            record.method().put("calibration", text.getFileName().toString());
+        }
         if (embedRecord) {
             extra.putAll(record.metadata());
         }
         TerminalProgress bar = new TerminalProgress(System.err);
-        ModelCompressor.Options options = new ModelCompressor.Options(mix, k, importance, Map.of(), extra,
+        ModelCompressor.Options options = new ModelCompressor.Options(mix, k, importance, overrides, extra,
                 bar::progress);
         List<MixPlanner.Planned> plan;
         try (GgufFile in = GgufFile.open(input)) {
@@ -125,6 +153,89 @@ final class CompressCommand implements Callable<Integer> {
                 r.inputBytes() / 1e6 / seconds);
         out.printf("record: %s%n", CompressionRecord.pathFor(output));
         return Main.OK;
+    }
+
+    private Long budget() {
+        if (fit != null && fitDevice != null) {
+            throw new Main.UsageException("give --fit or --fit-device, not both");
+        }
+        if (fitDevice != null) {
+            Long b = DEVICE_BUDGETS.get(fitDevice.toLowerCase(Locale.ROOT));
+            if (b == null) {
+                throw new Main.UsageException("unknown --fit-device " + fitDevice + "; known: "
+                        + String.join(", ", DEVICE_BUDGETS.keySet()));
+            }
+            return b;
+        }
+        return fit == null ? null : parseSize(fit);
+    }
+
+    /**
+     * Bytes of model a device can hold while it stays usable: its memory less the system, the apps a user keeps
+     * open, and the KV cache and activations of a few thousand tokens of context.
+     */
+    static final Map<String, Long> DEVICE_BUDGETS = new LinkedHashMap<>();
+
+    static {
+        long gib = 1L << 30;
+        DEVICE_BUDGETS.put("phone-4gb", 1200L << 20);
+        DEVICE_BUDGETS.put("phone-8gb", 3 * gib);
+        DEVICE_BUDGETS.put("phone-12gb", 5 * gib);
+        DEVICE_BUDGETS.put("pc-8gb", 4 * gib);
+        DEVICE_BUDGETS.put("pc-16gb", 9 * gib);
+        DEVICE_BUDGETS.put("edge-16gb", 11 * gib);
+        DEVICE_BUDGETS.put("gpu-24gb", 20 * gib);
+    }
+
+    /** "350MiB", "1.5GB", "2G", "900000" → bytes (K/M/G are binary, KB/MB/GB decimal). */
+    static long parseSize(String s) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)\\s*([0-9]+(?:\\.[0-9]+)?)\\s*([kmgt]?)(i?b?)\\s*")
+                .matcher(s);
+        if (!m.matches()) {
+            throw new Main.UsageException("cannot read the size '" + s + "'; write e.g. 350MiB, 1.5GB or 900000");
+        }
+        double v = Double.parseDouble(m.group(1));
+        String unit = m.group(2).toUpperCase(Locale.ROOT);
+        boolean decimal = m.group(3).equalsIgnoreCase("b") && !unit.isEmpty();
+        int power = unit.isEmpty() ? 0 : "KMGT".indexOf(unit) + 1;
+        double bytes = v * Math.pow(decimal ? 1000 : 1024, power);
+        if (bytes < 1 || bytes > Long.MAX_VALUE / 2) {
+            throw new Main.UsageException("the size '" + s + "' is out of range");
+        }
+        return (long) bytes;
+    }
+
+    private FitPlanner.Plan fitPlan(long budget, Map<String, float[]> importance, int k, PrintWriter out)
+            throws java.io.IOException {
+        if (text == null) {
+            throw new Main.UsageException("--fit measures each matrix's sensitivity on a calibration text; give --text FILE");
+        }
+        TextTokens t;
+        int c;
+        try (io.puhui.engine.model.Model m = io.puhui.engine.model.Model.load(input)) {
+            t = TextTokens.read(text, m);
+            c = Math.min(ctx, m.config().trainedContextLength());
+        }
+        out.printf(Locale.ROOT, "fitting %s into %s: measuring each matrix group's sensitivity on %s (%d tokens)%n",
+                input.getFileName(), InspectCommand.bytes(budget), text.getFileName(), t.tokens().length);
+        out.flush();
+        FitPlanner.Plan fp;
+        try {
+            fp = FitPlanner.plan(input, budget, t.tokens(), c, t.bos(), k, importance,
+                    (done, total, what) -> System.err.printf("\r%d/%d %-40s", done, total, what));
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException(e.getMessage());
+        } finally {
+            System.err.println();
+        }
+        out.printf("%-24s %8s %-7s %12s %12s%n", "group", "tensors", "type", "bytes", "ΔKL");
+        for (FitPlanner.Choice ch : fp.choices()) {
+            out.printf(Locale.ROOT, "%-24s %8d %-7s %,12d %12.6f%n", ch.group(), ch.tensors().size(),
+                    ch.option().label(), ch.option().bytes(), ch.option().deltaKl());
+        }
+        out.printf(Locale.ROOT, "file %,d bytes of %,d allowed; expected KL %.6f (sum of the groups')%n",
+                fp.fileBytes(), budget, fp.expectedKl());
+        return fp;
     }
 
     static String summary(List<MixPlanner.Planned> plan) {

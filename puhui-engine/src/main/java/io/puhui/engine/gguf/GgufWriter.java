@@ -120,6 +120,17 @@ public final class GgufWriter {
         return metadata.get(GgufFile.ALIGNMENT_KEY).map(v -> (int) v.asLong()).orElse(GgufFile.DEFAULT_ALIGNMENT);
     }
 
+    /** The size of the file {@link #write} would produce, without producing any tensor data. */
+    public long fileSize() throws IOException {
+        Counting header = new Counting(OutputStream.nullOutputStream());
+        writeHeader(header);
+        long size = header.count;
+        for (Entry t : tensors) {
+            size = GgufFile.align(size + t.byteSize(), alignment());
+        }
+        return size;
+    }
+
     public void write(Path target) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
@@ -143,6 +154,22 @@ public final class GgufWriter {
     public void writeTo(OutputStream raw) throws IOException {
         Counting out = new Counting(raw);
         int alignment = alignment();
+        writeHeader(out);
+        for (Entry t : tensors) {
+            long start = out.count;
+            t.writeData(out);
+            if (out.count - start != t.byteSize()) {
+                throw new IllegalStateException(t.name() + ": " + (out.count - start) + " bytes written, "
+                        + t.byteSize() + " expected");
+            }
+            out.pad(alignment);
+        }
+        out.flush();
+    }
+
+    /** Magic, counts, metadata and tensor infos, padded to the alignment: everything before the data. */
+    private void writeHeader(Counting out) throws IOException {
+        int alignment = alignment();
         out.i32(GgufFile.MAGIC);
         out.i32(3);
         out.i64(tensors.size());
@@ -164,16 +191,6 @@ public final class GgufWriter {
             offset = GgufFile.align(offset + t.byteSize(), alignment);
         }
         out.pad(alignment);
-        for (Entry t : tensors) {
-            long start = out.count;
-            t.writeData(out);
-            if (out.count - start != t.byteSize()) {
-                throw new IllegalStateException(t.name() + ": " + (out.count - start) + " bytes written, "
-                        + t.byteSize() + " expected");
-            }
-            out.pad(alignment);
-        }
-        out.flush();
     }
 
     private static void writeValue(Counting out, MetaValue v) throws IOException {

@@ -330,8 +330,26 @@ public final class Model implements AutoCloseable {
         product(team, output, normed, outs, wanted, wantedPrompt);
     }
 
+    /** Sees the input vectors of every weight product: what activation statistics (an imatrix) are made of. */
+    @FunctionalInterface
+    public interface ActivationObserver {
+        /** {@code xs[0..count)} are about to be multiplied by the matrix named {@code weight}. */
+        void inputs(String weight, float[][] xs, int count);
+    }
+
+    private volatile ActivationObserver observer;
+
+    /** Installs (or with null removes) the observer of weight-product inputs. */
+    public void observeActivations(ActivationObserver o) {
+        this.observer = o;
+    }
+
     /** Prompt entries through the prompt kernel, generated ones through the decode kernel. */
-    private static void product(ThreadTeam team, WeightMatrix w, float[][] xs, float[][] outs, int batch, int prompt) {
+    private void product(ThreadTeam team, WeightMatrix w, float[][] xs, float[][] outs, int batch, int prompt) {
+        ActivationObserver o = observer;
+        if (o != null) {
+            o.inputs(w.name(), xs, batch);
+        }
         if (prompt == 0) {
             w.matmul(team, xs, outs, batch);
         } else if (prompt == batch) {

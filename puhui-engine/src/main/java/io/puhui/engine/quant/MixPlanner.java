@@ -319,6 +319,15 @@ public final class MixPlanner {
         }
     }
 
+    /** {@code type} if a row of {@code t} is whole blocks of it, else its fallback, else F16 (never fails). */
+    public static GgmlType compatible(TensorInfo t, GgmlType type) {
+        try {
+            return fallback(t, type);
+        } catch (IllegalArgumentException noFallback) {
+            return GgmlType.F16;
+        }
+    }
+
     /** A type whose blocks do not fit the row width falls back to a 32-value type, or to F16. */
     private static GgmlType fallback(TensorInfo t, GgmlType type) {
         long cols = t.rowWidth();

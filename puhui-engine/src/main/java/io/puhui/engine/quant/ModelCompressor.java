@@ -88,6 +88,16 @@ public final class ModelCompressor {
         return plan;
     }
 
+    /** The exact size of the file {@link #compress} would write for {@code input}. */
+    public static long outputSize(GgufFile input, Options o) throws IOException {
+        GgufWriter w = new GgufWriter(metadata(input.metadata(), o));
+        for (MixPlanner.Planned p : plan(input, o)) {
+            w.add(new GgufWriter.Streamed(p.source().name(), p.type(), p.source().shape(), out -> {
+            }));
+        }
+        return w.fileSize();
+    }
+
     public static Result compress(Path input, Path output, Options o) throws IOException {
         if (Files.exists(output) && Files.isSameFile(input, output)) {
             throw new IllegalArgumentException("the output " + output + " is the input; choose another name");
