@@ -96,6 +96,7 @@ final class CompressCommand implements Callable<Integer> {
         }
         QuantMix mix = type == null ? null : QuantMix.parse(type).orElseThrow(() -> new Main.UsageException(
                 "unknown --type " + type + "; choose one of " + QuantMix.names()));
+        java.util.concurrent.CompletableFuture<String> parentHash = FileHashes.sha256Async(input);
         Map<String, float[]> importance = Map.of();
         Map<String, MetaValue> extra = new LinkedHashMap<>();
         ImportanceMatrix im = null;
@@ -116,12 +117,10 @@ final class CompressCommand implements Callable<Integer> {
             mix = fp.fileType();
             overrides = fp.overrides();
         }
-        CompressionRecord record = CompressionRecord.start(input, budget != null ? "fit" : mix.name(), imatrix);
-        if (budget != null) {
-            record.method().put("fit_budget_bytes", budget);
-            record.method().put("calibration", text.getFileName().toString());
-        }
+        String method = budget != null ? "fit" : mix.name();
+        CompressionRecord record = null;
         if (embedRecord) {
+            record = startRecord(FileHashes.join(parentHash), method, budget);
             extra.putAll(record.metadata());
         }
         TerminalProgress bar = new TerminalProgress(System.err);
@@ -147,12 +146,24 @@ final class CompressCommand implements Callable<Integer> {
             bar.finished();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        record.finish(output, r.plan());
+        if (record == null) {
+            record = startRecord(FileHashes.join(parentHash), method, budget);
+        }
+        record.finish(output, r.sha256(), r.plan());
         out.printf(Locale.ROOT, "wrote %s: %s, %s (%.2fx smaller) in %.1f s, %.1f MB/s of input%n", output, mix,
                 InspectCommand.bytes(r.outputBytes()), (double) r.inputBytes() / r.outputBytes(), seconds,
                 r.inputBytes() / 1e6 / seconds);
         out.printf("record: %s%n", CompressionRecord.pathFor(output));
         return Main.OK;
+    }
+
+    private CompressionRecord startRecord(String parentSha256, String method, Long budget) throws java.io.IOException {
+        CompressionRecord record = CompressionRecord.start(input, parentSha256, method, imatrix);
+        if (budget != null) {
+            record.method().put("fit_budget_bytes", budget);
+            record.method().put("calibration", text.getFileName().toString());
+        }
+        return record;
     }
 
     private Long budget() {

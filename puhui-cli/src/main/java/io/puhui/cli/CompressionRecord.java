@@ -35,20 +35,21 @@ final class CompressionRecord {
         return model.resolveSibling(model.getFileName() + ".record.json");
     }
 
-    /** Begins a record: the parent's identity (hashed now) and the method. */
-    static CompressionRecord start(Path parent, String method, Path imatrix) throws IOException {
+    /** Begins a record: the parent's identity and the method. */
+    static CompressionRecord start(Path parent, String parentSha256, String method, Path imatrix)
+            throws IOException {
         ObjectNode j = Json.MAPPER.createObjectNode();
         j.put("record", FORMAT);
         ObjectNode p = j.putObject("parent");
         p.put("file", parent.getFileName().toString());
         p.put("bytes", Files.size(parent));
-        p.put("sha256", sha256(parent));
+        p.put("sha256", parentSha256);
         ObjectNode m = j.putObject("method");
         m.put("type", method);
         if (imatrix != null) {
             ObjectNode im = m.putObject("imatrix");
             im.put("file", imatrix.getFileName().toString());
-            im.put("sha256", sha256(imatrix));
+            im.put("sha256", FileHashes.sha256(imatrix));
         }
         m.put("tool", "puhui " + Main.version());
         return new CompressionRecord(j);
@@ -68,10 +69,10 @@ final class CompressionRecord {
     }
 
     /** Completes the record with the written file's identity and tensor types, and saves it beside the file. */
-    void finish(Path output, List<MixPlanner.Planned> plan) throws IOException {
+    void finish(Path output, String outputSha256, List<MixPlanner.Planned> plan) throws IOException {
         json.put("file", output.getFileName().toString());
         json.put("bytes", Files.size(output));
-        json.put("sha256", sha256(output));
+        json.put("sha256", outputSha256);
         json.put("created", Instant.now().toString());
         Map<String, Integer> types = new TreeMap<>();
         for (MixPlanner.Planned p : plan) {

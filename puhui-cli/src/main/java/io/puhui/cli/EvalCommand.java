@@ -87,7 +87,7 @@ final class EvalCommand implements Callable<Integer> {
 
     private ObjectNode withSources(ObjectNode report) throws java.io.IOException {
         ObjectNode j = report.deepCopy();
-        j.put("reference_sha256", CompressionRecord.sha256(reference));
+        j.put("reference_sha256", FileHashes.sha256(reference));
         j.put("text", text.getFileName().toString());
         j.put("text_sha256", CompressionRecord.sha256(text));
         return j;

@@ -132,11 +132,17 @@ public final class GgufWriter {
     }
 
     public void write(Path target) throws IOException {
+        write(target, null);
+    }
+
+    /** {@link #write(Path)}, feeding every byte written to {@code digest} too (when it is not null). */
+    public void write(Path target, java.security.MessageDigest digest) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
         try {
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+            OutputStream file = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20);
+            try (OutputStream out = digest != null ? new java.security.DigestOutputStream(file, digest) : file) {
                 writeTo(out);
             }
             // temporary files are created owner-only; a model file is ordinary data, readable like any other

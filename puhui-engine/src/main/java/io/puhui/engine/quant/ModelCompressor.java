@@ -62,7 +62,8 @@ public final class ModelCompressor {
         }
     }
 
-    public record Result(List<MixPlanner.Planned> plan, long inputBytes, long outputBytes) {
+    /** What was written; {@code sha256} is the output file's, computed while writing it. */
+    public record Result(List<MixPlanner.Planned> plan, long inputBytes, long outputBytes, String sha256) {
     }
 
     private ModelCompressor() {
@@ -116,6 +117,12 @@ public final class ModelCompressor {
                                 + " choose a smaller type", o.mix(), inBytes));
             }
             GgufWriter w = new GgufWriter(metadata(in.metadata(), o));
+            java.security.MessageDigest digest;
+            try {
+                digest = java.security.MessageDigest.getInstance("SHA-256");
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
             AtomicLong done = new AtomicLong();
             long total = inBytes;
             ExecutorService pool = o.threads() > 1 ? Executors.newFixedThreadPool(o.threads(), r -> {
@@ -137,13 +144,14 @@ public final class ModelCompressor {
                         o.progress().update(done.addAndGet(t.byteSize()), total);
                     }));
                 }
-                w.write(output);
+                w.write(output, digest);
             } finally {
                 if (pool != null) {
                     pool.shutdownNow();
                 }
             }
-            return new Result(plan, in.fileSize(), Files.size(output));
+            return new Result(plan, in.fileSize(), Files.size(output),
+                    java.util.HexFormat.of().formatHex(digest.digest()));
         }
     }
 
@@ -170,44 +178,80 @@ public final class ModelCompressor {
         }
     }
 
+    /**
+     * Converts a tensor slice by slice: the workers each decode and quantize their share of the rows of slice
+     * i while this thread writes slice i-1, so the writing (and hashing) hides behind the quantization.
+     */
     private static void convert(MemorySegment src, TensorInfo t, GgmlType to, float[] imp, OutputStream out,
             ExecutorService pool, int threads) throws IOException {
         int width = Math.toIntExact(t.rowWidth());
         long rows = t.rowCount();
         int rowsPerSlice = (int) Math.max(1, Math.min(rows, SLICE_VALUES / Math.max(1, width)));
-        int inRowBytes = Math.toIntExact(t.type().byteSize(width));
+        long inRowBytes = t.type().byteSize(width);
         int outRowBytes = Quantizer.rowBytes(to, width);
-        float[] x = new float[rowsPerSlice * width];
-        byte[] y = new byte[rowsPerSlice * outRowBytes];
-        for (long r0 = 0; r0 < rows; r0 += rowsPerSlice) {
+        byte[][] buffers = {new byte[rowsPerSlice * outRowBytes], new byte[rowsPerSlice * outRowBytes]};
+        byte[] pending = null;
+        int pendingBytes = 0;
+        int slice = 0;
+        for (long r0 = 0; r0 < rows; r0 += rowsPerSlice, slice++) {
             int n = (int) Math.min(rowsPerSlice, rows - r0);
-            BlockCodec.dequantize(t.type(), src, r0 * inRowBytes, x, 0, n * width);
+            byte[] y = buffers[slice % 2];
+            long first = r0;
             int parts = pool == null ? 1 : (int) Math.min(threads, n);
-            if (parts <= 1) {
-                Quantizer.quantizeRows(to, x, 0, n, width, imp, y, 0);
-            } else {
-                List<Future<?>> jobs = new ArrayList<>(parts);
-                for (int p = 0; p < parts; p++) {
-                    int a = (int) ((long) n * p / parts);
-                    int b = (int) ((long) n * (p + 1) / parts);
-                    jobs.add(pool.submit(() -> Quantizer.quantizeRows(to, x, a * width, b - a, width, imp, y,
-                            a * outRowBytes)));
-                }
-                for (Future<?> f : jobs) {
-                    try {
-                        f.get();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IOException("interrupted", e);
-                    } catch (ExecutionException e) {
-                        if (e.getCause() instanceof RuntimeException re) {
-                            throw re;
-                        }
-                        throw new IOException(e.getCause());
-                    }
+            List<Future<?>> jobs = new ArrayList<>(parts);
+            for (int p = 0; p < parts; p++) {
+                int a = (int) ((long) n * p / parts);
+                int b = (int) ((long) n * (p + 1) / parts);
+                Runnable job = () -> {
+                    float[] x = scratch(( b - a) * width);
+                    BlockCodec.dequantize(t.type(), src, (first + a) * inRowBytes, x, 0, (b - a) * width);
+                    Quantizer.quantizeRows(to, x, 0, b - a, width, imp, y, a * outRowBytes);
+                };
+                if (pool == null) {
+                    job.run();
+                } else {
+                    jobs.add(pool.submit(job));
                 }
             }
-            out.write(y, 0, n * outRowBytes);
+            if (pending != null) {
+                out.write(pending, 0, pendingBytes);
+            }
+            await(jobs);
+            pending = y;
+            pendingBytes = n * outRowBytes;
+        }
+        if (pending != null) {
+            out.write(pending, 0, pendingBytes);
+        }
+    }
+
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] scratch(int n) {
+        float[] x = SCRATCH.get();
+        if (x.length < n) {
+            x = new float[n];
+            SCRATCH.set(x);
+        }
+        return x;
+    }
+
+    private static void await(List<Future<?>> jobs) throws IOException {
+        for (Future<?> f : jobs) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) {
+                    throw re;
+                }
+                if (e.getCause() instanceof Error err) {
+                    throw err;
+                }
+                throw new IOException(e.getCause());
+            }
         }
     }
 }
