@@ -72,6 +72,17 @@ public final class Quantizer {
         final float[] scales = new float[16];
         final float[] mins = new float[16];
         final float[] sumWeights = new float[16];
+        final float[] search = new float[StepSearch.scratchSize()];
+    }
+
+    /** The asymmetric scale search, a vector of candidates at a time where the CPU allows (same results). */
+    private static float qkx(Scratch s, int n, int nmax, float[] x, int xo, float[] weights, int wo, byte[] L, int lo,
+            float[] minOut, int mo, byte[] laux, float rmin, float rdelta, int nstep, boolean useMad) {
+        if (StepSearch.ENABLED) {
+            return StepSearch.makeQkx(n, nmax, x, xo, weights, wo, L, lo, minOut, mo, rmin, rdelta, nstep, useMad,
+                    s.search);
+        }
+        return ScaleSearch.makeQkx(n, nmax, x, xo, weights, wo, L, lo, minOut, mo, laux, rmin, rdelta, nstep, useMad);
     }
 
     private static void quantizeRow(GgmlType type, float[] x, int xo, int n, float[] qw, byte[] y, int yo,
@@ -231,7 +242,7 @@ public final class Quantizer {
                     packQ5(L, y, by + 2, by + 6);
                 }
                 case Q4_1 -> {
-                    float d = ScaleSearch.makeQkx(32, 15, x, bx, s.weights, 0, L, 0, s.mins, 0, s.aux, -0.9f, 0.05f,
+                    float d = qkx(s, 32, 15, x, bx, s.weights, 0, L, 0, s.mins, 0, s.aux, -0.9f, 0.05f,
                             36, false);
                     putF16(y, by, d);
                     putF16(y, by + 2, -s.mins[0]);
@@ -240,7 +251,7 @@ public final class Quantizer {
                     }
                 }
                 default -> {
-                    float d = ScaleSearch.makeQkx(32, 31, x, bx, s.weights, 0, L, 0, s.mins, 0, s.aux, -0.9f, 0.05f,
+                    float d = qkx(s, 32, 31, x, bx, s.weights, 0, L, 0, s.mins, 0, s.aux, -0.9f, 0.05f,
                             36, false);
                     putF16(y, by, d);
                     putF16(y, by + 2, -s.mins[0]);
@@ -377,7 +388,7 @@ public final class Quantizer {
             for (int l = 0; l < 16; l++) {
                 s.weights[l] = Math.abs(x[xo + 16 * j + l]);
             }
-            s.scales[j] = ScaleSearch.makeQkx(16, 3, x, xo + 16 * j, s.weights, 0, L, 16 * j, s.mins, j, s.aux,
+            s.scales[j] = qkx(s, 16, 3, x, xo + 16 * j, s.weights, 0, L, 16 * j, s.mins, j, s.aux,
                     -0.5f, 0.1f, 15, true);
             if (s.scales[j] > maxScale) {
                 maxScale = s.scales[j];
@@ -444,7 +455,7 @@ public final class Quantizer {
                 sw += s.weights[l];
             }
             s.sumWeights[j] = sw;
-            s.scales[j] = ScaleSearch.makeQkx(16, 3, x, xo + 16 * j, s.weights, 0, L, 16 * j, s.mins, j, s.aux,
+            s.scales[j] = qkx(s, 16, 3, x, xo + 16 * j, s.weights, 0, L, 16 * j, s.mins, j, s.aux,
                     -0.9f, 0.05f, 36, false);
         }
         float dm = ScaleSearch.makeQp(16, 15, s.scales, s.levelsOfScales, s.sumWeights);
@@ -600,7 +611,7 @@ public final class Quantizer {
                 for (int l = 0; l < 32; l++) {
                     s.weights[l] = avX + Math.abs(x[xo + 32 * j + l]);
                 }
-                s.scales[j] = ScaleSearch.makeQkx(32, nmax, x, xo + 32 * j, s.weights, 0, L, 32 * j, s.mins, j,
+                s.scales[j] = qkx(s, 32, nmax, x, xo + 32 * j, s.weights, 0, L, 32 * j, s.mins, j,
                         s.aux, five ? -0.5f : -1f, 0.1f, five ? 15 : 20, false);
                 if (s.scales[j] > maxScale) {
                     maxScale = s.scales[j];
@@ -634,7 +645,7 @@ public final class Quantizer {
                     sw += s.weights[l];
                 }
                 s.sumWeights[j] = sw;
-                s.scales[j] = ScaleSearch.makeQkx(32, nmax, x, xo + 32 * j, s.weights, 0, L, 32 * j, s.mins, j,
+                s.scales[j] = qkx(s, 32, nmax, x, xo + 32 * j, s.weights, 0, L, 32 * j, s.mins, j,
                         s.aux, -0.9f, 0.05f, 36, false);
             }
             float dBlock = ScaleSearch.makeQp(8, 63, s.scales, s.levelsOfScales, s.sumWeights);

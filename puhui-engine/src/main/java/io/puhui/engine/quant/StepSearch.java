@@ -1,0 +1,152 @@
+// The k-quant scale searches with one vector lane per candidate scale. Each lane runs one candidate's loop over
+// the values in the same order and with the same single-precision operations as the scalar search, so every
+// lane's sums carry exactly the scalar bits; only the candidates run side by side instead of one after the
+// other. The winner is then picked in candidate order with the scalar search's comparisons, so the result is
+// the same bytes, found several times faster (the scalar loops are bound by the latency of their sums).
+package io.puhui.engine.quant;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+final class StepSearch {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final int LANES = F.length();
+    /** Lane-per-candidate search where the CPU has vectors of 8 floats or more, unless disabled. */
+    static final boolean ENABLED = LANES >= 8 && I.length() == LANES && !Boolean.getBoolean("puhui.scalar");
+
+    private StepSearch() {
+    }
+
+    /** ggml's nearest_int, lane-wise: add 1.5·2^23 and read the low mantissa bits. */
+    private static IntVector nearest(FloatVector v) {
+        IntVector bits = v.add(12582912f).reinterpretAsInts();
+        return bits.and(0x007fffff).sub(0x00400000);
+    }
+
+    /**
+     * {@link ScaleSearch#makeQkx} with the candidate scales evaluated a vector at a time. Same arguments, same
+     * results; {@code weights} must not be null.
+     */
+    static float makeQkx(int n, int nmax, float[] x, int xo, float[] weights, int wo, byte[] L, int lo,
+            float[] minOut, int mo, float rmin, float rdelta, int nstep, boolean useMad, float[] scratch) {
+        float min = x[xo];
+        float max = x[xo];
+        float sumW = weights[wo];
+        float sumX = sumW * x[xo];
+        for (int i = 1; i < n; i++) {
+            float xi = x[xo + i];
+            if (xi < min) {
+                min = xi;
+            }
+            if (xi > max) {
+                max = xi;
+            }
+            float w = weights[wo + i];
+            sumW += w;
+            sumX += w * xi;
+        }
+        if (min > 0) {
+            min = 0;
+        }
+        if (max == min) {
+            for (int i = 0; i < n; i++) {
+                L[lo + i] = 0;
+            }
+            minOut[mo] = -min;
+            return 0f;
+        }
+        float iscale = nmax / (max - min);
+        float scale = 1 / iscale;
+        float bestError = 0;
+        for (int i = 0; i < n; i++) {
+            float xi = x[xo + i];
+            int l = Math.max(0, Math.min(nmax, ScaleSearch.nearestInt(iscale * (xi - min))));
+            L[lo + i] = (byte) l;
+            float diff = scale * l + min - xi;
+            diff = useMad ? Math.abs(diff) : diff * diff;
+            bestError += weights[wo + i] * diff;
+        }
+        if (nstep < 1) {
+            minOut[mo] = -min;
+            return scale;
+        }
+        // A candidate that wins changes min, which every later candidate depends on. So each pass evaluates the
+        // next LANES candidates with the current min, takes the first winner in order (the ones before it lost,
+        // exactly as the scalar loop found), and starts the next pass after it.
+        int steps = nstep + 1;
+        float[] isc = scratch;
+        IntVector zero = IntVector.zero(I);
+        IntVector top = IntVector.broadcast(I, nmax);
+        int start = 0;
+        while (start < steps) {
+            int count = Math.min(LANES, steps - start);
+            for (int j = 0; j < LANES; j++) {
+                isc[j] = (rmin + rdelta * (start + Math.min(j, count - 1)) + nmax) / (max - min);
+            }
+            FloatVector iscaleV = FloatVector.fromArray(F, isc, 0);
+            FloatVector sumL = FloatVector.zero(F);
+            FloatVector sumL2 = FloatVector.zero(F);
+            FloatVector sumXl = FloatVector.zero(F);
+            for (int i = 0; i < n; i++) {
+                float xi = x[xo + i];
+                FloatVector l = levels(iscaleV, xi - min, zero, top);
+                FloatVector wl = l.mul(weights[wo + i]);
+                sumL = sumL.add(wl);
+                sumL2 = sumL2.add(wl.mul(l));
+                sumXl = sumXl.add(wl.mul(xi));
+            }
+            FloatVector det = sumL2.mul(sumW).sub(sumL.mul(sumL));
+            FloatVector thisScale = sumXl.mul(sumW).sub(sumL.mul(sumX)).div(det);
+            FloatVector thisMin = sumL2.mul(sumX).sub(sumL.mul(sumXl)).div(det);
+            VectorMask<Float> positive = thisMin.compare(VectorOperators.GT, 0f);
+            thisScale = thisScale.blend(sumXl.div(sumL2), positive);
+            thisMin = thisMin.blend(0f, positive);
+            FloatVector error = FloatVector.zero(F);
+            for (int i = 0; i < n; i++) {
+                float xi = x[xo + i];
+                FloatVector l = levels(iscaleV, xi - min, zero, top);
+                FloatVector diff = thisScale.mul(l).add(thisMin).sub(xi);
+                diff = useMad ? diff.abs() : diff.mul(diff);
+                error = error.add(diff.mul(weights[wo + i]));
+            }
+            det.intoArray(scratch, LANES);
+            thisScale.intoArray(scratch, 2 * LANES);
+            thisMin.intoArray(scratch, 3 * LANES);
+            error.intoArray(scratch, 4 * LANES);
+            int win = -1;
+            for (int j = 0; j < count; j++) {
+                if (scratch[LANES + j] > 0 && scratch[4 * LANES + j] < bestError) {
+                    win = j;
+                    break;
+                }
+            }
+            if (win < 0) {
+                start += count;
+                continue;
+            }
+            for (int i = 0; i < n; i++) {
+                int l = ScaleSearch.nearestInt(isc[win] * (x[xo + i] - min));
+                L[lo + i] = (byte) Math.max(0, Math.min(nmax, l));
+            }
+            bestError = scratch[4 * LANES + win];
+            scale = scratch[2 * LANES + win];
+            min = scratch[3 * LANES + win];
+            start += win + 1;
+        }
+        minOut[mo] = -min;
+        return scale;
+    }
+
+    /** Scratch floats {@link #makeQkx} needs. */
+    static int scratchSize() {
+        return 5 * LANES;
+    }
+
+    private static FloatVector levels(FloatVector iscale, float centered, IntVector zero, IntVector top) {
+        return (FloatVector) nearest(iscale.mul(centered)).max(zero).min(top).convert(VectorOperators.I2F, 0);
+    }
+}
