@@ -72,7 +72,7 @@ public final class MixPlanner {
      * The output tensors in file order with their types. {@code overrides} (tensor name → type) replace the
      * mix's choice for the tensors they name, still subject to the block-size fallback.
      *
-     * @throws IllegalArgumentException when a tensor cannot be written in the target type and has no fallback
+     * Tensors whose rows do not divide into the target's blocks fall back (see {@link #compatible}).
      */
     public static List<Planned> plan(GgufFile file, QuantMix mix, boolean hasImportance, Map<String, GgmlType> overrides) {
         MixPlanner p = new MixPlanner(file, mix, hasImportance);
@@ -319,16 +319,16 @@ public final class MixPlanner {
         }
     }
 
-    /** {@code type} if a row of {@code t} is whole blocks of it, else its fallback, else F16 (never fails). */
+    /** {@code type} if a row of {@code t} is whole blocks of it, else the type it falls back to. */
     public static GgmlType compatible(TensorInfo t, GgmlType type) {
-        try {
-            return fallback(t, type);
-        } catch (IllegalArgumentException noFallback) {
-            return GgmlType.F16;
-        }
+        return fallback(t, type);
     }
 
-    /** A type whose blocks do not fit the row width falls back to a 32-value type, or to F16. */
+    /**
+     * A type whose blocks do not fit the row width falls back as llama-quantize does: k-quants to a 32-value
+     * type, and to F16 when even 32 does not divide the row. Where llama-quantize gives up (a 32-value type on
+     * such a row) the tensor is kept at F16 too, so every target can be made for every model.
+     */
     private static GgmlType fallback(TensorInfo t, GgmlType type) {
         long cols = t.rowWidth();
         if (cols % type.blockSize == 0) {
@@ -339,9 +339,7 @@ public final class MixPlanner {
             case Q4_K -> GgmlType.Q5_0;
             case Q5_K -> GgmlType.Q5_1;
             case Q6_K -> GgmlType.Q8_0;
-            default -> throw new IllegalArgumentException("tensor " + t.name() + " has rows of " + cols
-                    + " values, not a multiple of " + type + "'s block of " + type.blockSize
-                    + "; choose a k-quant type (those fall back per tensor) or F16");
+            default -> GgmlType.F16;
         };
         return cols % alt.blockSize == 0 ? alt : GgmlType.F16;
     }

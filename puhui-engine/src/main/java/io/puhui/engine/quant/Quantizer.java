@@ -45,6 +45,7 @@ public final class Quantizer {
             throw new IllegalArgumentException(
                     "importance has " + importance.length + " entries for rows of " + perRow + " values");
         }
+        StepSearch.warmUp();
         Scratch s = new Scratch();
         int rowBytes = rowBytes(type, perRow);
         for (int r = 0; r < rows; r++) {
@@ -78,7 +79,7 @@ public final class Quantizer {
     /** The asymmetric scale search, a vector of candidates at a time where the CPU allows (same results). */
     private static float qkx(Scratch s, int n, int nmax, float[] x, int xo, float[] weights, int wo, byte[] L, int lo,
             float[] minOut, int mo, byte[] laux, float rmin, float rdelta, int nstep, boolean useMad) {
-        if (StepSearch.ENABLED) {
+        if (StepSearch.active()) {
             return StepSearch.makeQkx(n, nmax, x, xo, weights, wo, L, lo, minOut, mo, rmin, rdelta, nstep, useMad,
                     s.search);
         }

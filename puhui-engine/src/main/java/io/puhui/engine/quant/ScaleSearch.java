@@ -41,6 +41,13 @@ final class ScaleSearch {
      * {@code L}), searching scales around {@code nmax/max} for the least weighted squared error. Returns the scale.
      */
     static float makeQx(int n, int nmax, float[] x, int xo, byte[] L, int lo, int rmseType, float[] qw, int qo) {
+        if (rmseType == 1 && StepSearch.active()) {
+            return StepSearch.makeQx1(n, nmax, x, xo, L, lo, qw, qo);
+        }
+        return makeQxScalar(n, nmax, x, xo, L, lo, rmseType, qw, qo);
+    }
+
+    static float makeQxScalar(int n, int nmax, float[] x, int xo, byte[] L, int lo, int rmseType, float[] qw, int qo) {
         float max = 0;
         float amax = 0;
         for (int i = 0; i < n; i++) {

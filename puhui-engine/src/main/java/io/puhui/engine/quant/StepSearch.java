@@ -18,7 +18,54 @@ final class StepSearch {
     /** Lane-per-candidate search where the CPU has vectors of 8 floats or more, unless disabled. */
     static final boolean ENABLED = LANES >= 8 && I.length() == LANES && !Boolean.getBoolean("puhui.scalar");
 
+    /**
+     * Set once the vector searches are compiled. Until then (interpreted, the Vector API is many times slower
+     * than the scalar loops) callers take the scalar searches; both give the same bits, so switching part way
+     * through a tensor changes nothing in the output.
+     */
+    private static volatile boolean warm;
+    private static final java.util.concurrent.atomic.AtomicBoolean WARMING = new java.util.concurrent.atomic.AtomicBoolean();
+
     private StepSearch() {
+    }
+
+    /** Whether callers should use the vector searches now. */
+    static boolean active() {
+        return warm;
+    }
+
+    /**
+     * Starts (once) a background thread that runs the vector searches on tiny inputs until the JIT has compiled
+     * them (calls become fast), then lets callers switch over.
+     */
+    static void warmUp() {
+        if (!ENABLED || !WARMING.compareAndSet(false, true)) {
+            return;
+        }
+        Thread t = new Thread(StepSearch::compile, "quantizer warm-up");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static void compile() {
+        float[] x = {-1f, 0.25f};
+        float[] w = {1f, 0.5f};
+        byte[] l = new byte[2];
+        float[] min = new float[1];
+        float[] scratch = new float[scratchSize()];
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 2000; i++) {
+                makeQkx(2, 15, x, 0, w, 0, l, 0, min, 0, -1f, 0.1f, 20, (i & 1) == 0, scratch);
+                makeQx1(2, 32, x, 0, l, 0, (i & 2) == 0 ? w : null, 0);
+            }
+            long perCall = (System.nanoTime() - t0) / 4000;
+            if (perCall < 1500) {
+                warm = true;
+                return;
+            }
+        }
     }
 
     /** ggml's nearest_int, lane-wise: add 1.5·2^23 and read the low mantissa bits. */
@@ -148,5 +195,89 @@ final class StepSearch {
 
     private static FloatVector levels(FloatVector iscale, float centered, IntVector zero, IntVector top) {
         return (FloatVector) nearest(iscale.mul(centered)).max(zero).min(top).convert(VectorOperators.I2F, 0);
+    }
+
+    private static final ThreadLocal<float[]> QX_SCRATCH = ThreadLocal.withInitial(() -> new float[2 * 32]);
+
+    /**
+     * {@link ScaleSearch#makeQx} for rmse type 1 (weights {@code qw}, or each value's square when null), with
+     * the 18 candidate scales evaluated a vector at a time. Candidates do not depend on each other here, only
+     * the running best does, so all are summed first and then compared in order.
+     */
+    static float makeQx1(int n, int nmax, float[] x, int xo, byte[] L, int lo, float[] qw, int qo) {
+        float max = 0;
+        float amax = 0;
+        for (int i = 0; i < n; i++) {
+            float ax = Math.abs(x[xo + i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[xo + i];
+            }
+        }
+        if (amax < ScaleSearch.GROUP_MAX_EPS) {
+            for (int i = 0; i < n; i++) {
+                L[lo + i] = 0;
+            }
+            return 0f;
+        }
+        float iscale = -nmax / max;
+        float sumlx = 0;
+        float suml2 = 0;
+        for (int i = 0; i < n; i++) {
+            float xi = x[xo + i];
+            int l = Math.max(-nmax, Math.min(nmax - 1, ScaleSearch.nearestInt(iscale * xi)));
+            L[lo + i] = (byte) (l + nmax);
+            float w = qw != null ? qw[qo + i] : xi * xi;
+            sumlx += w * xi * l;
+            suml2 += w * l * l;
+        }
+        float scale = suml2 != 0 ? sumlx / suml2 : 0f;
+        float best = scale * sumlx;
+        // candidates is = -9..-1, 1..9 in that order
+        final int steps = 18;
+        int padded = (steps + LANES - 1) / LANES * LANES;
+        float[] sc = QX_SCRATCH.get();
+        if (sc.length < 3 * padded) {
+            sc = new float[3 * padded];
+            QX_SCRATCH.set(sc);
+        }
+        for (int k = 0; k < padded; k++) {
+            int is = candidate(Math.min(k, steps - 1));
+            sc[k] = -(nmax + 0.1f * is) / max;
+        }
+        IntVector lo2 = IntVector.broadcast(I, -nmax);
+        IntVector hi2 = IntVector.broadcast(I, nmax - 1);
+        for (int g = 0; g < padded; g += LANES) {
+            FloatVector iscaleV = FloatVector.fromArray(F, sc, g);
+            FloatVector slx = FloatVector.zero(F);
+            FloatVector sl2 = FloatVector.zero(F);
+            for (int i = 0; i < n; i++) {
+                float xi = x[xo + i];
+                float w = qw != null ? qw[qo + i] : xi * xi;
+                FloatVector l = (FloatVector) nearest(iscaleV.mul(xi)).max(lo2).min(hi2)
+                        .convert(VectorOperators.I2F, 0);
+                slx = slx.add(l.mul(w * xi));
+                sl2 = sl2.add(l.mul(w).mul(l));
+            }
+            slx.intoArray(sc, padded + g);
+            sl2.intoArray(sc, 2 * padded + g);
+        }
+        for (int k = 0; k < steps; k++) {
+            float lx = sc[padded + k];
+            float l2 = sc[2 * padded + k];
+            if (l2 > 0 && lx * lx > best * l2) {
+                for (int i = 0; i < n; i++) {
+                    int l = ScaleSearch.nearestInt(sc[k] * x[xo + i]);
+                    L[lo + i] = (byte) (nmax + Math.max(-nmax, Math.min(nmax - 1, l)));
+                }
+                scale = lx / l2;
+                best = scale * lx;
+            }
+        }
+        return scale;
+    }
+
+    private static int candidate(int k) {
+        return k < 9 ? k - 9 : k - 8;
     }
 }

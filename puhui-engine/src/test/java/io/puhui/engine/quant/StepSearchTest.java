@@ -40,4 +40,31 @@ class StepSearchTest {
             assertThat(lb).as("levels, trial %d", trial).isEqualTo(la);
         }
     }
+
+    @ParameterizedTest
+    @CsvSource({"16, 32, false", "16, 32, true", "32, 8, true", "32, 16, true", "16, 4, true", "16, 32, true"})
+    void symmetricSearchSameBitsAsScalar(int n, int nmax, boolean weighted) {
+        SplittableRandom rnd = new SplittableRandom(n * 7L + nmax);
+        for (int trial = 0; trial < 4000; trial++) {
+            float[] x = new float[n];
+            float[] w = weighted ? new float[n] : null;
+            for (int i = 0; i < n; i++) {
+                x[i] = switch (trial % 4) {
+                    case 0 -> (float) rnd.nextGaussian() * 0.02f;
+                    case 1 -> i % 5 == 0 ? (float) rnd.nextGaussian() * 8 : (float) rnd.nextGaussian() * 0.1f;
+                    case 2 -> 0f;
+                    default -> (float) rnd.nextDouble() - 0.25f;
+                };
+                if (weighted) {
+                    w[i] = (float) rnd.nextDouble() * 3;
+                }
+            }
+            byte[] la = new byte[n];
+            byte[] lb = new byte[n];
+            float a = ScaleSearch.makeQxScalar(n, nmax, x, 0, la, 0, 1, w, 0);
+            float b = StepSearch.makeQx1(n, nmax, x, 0, lb, 0, w, 0);
+            assertThat(Float.floatToRawIntBits(b)).as("scale, trial %d", trial).isEqualTo(Float.floatToRawIntBits(a));
+            assertThat(lb).as("levels, trial %d", trial).isEqualTo(la);
+        }
+    }
 }
