@@ -22,7 +22,7 @@ mkdir -p "$OUT"
 "$ROOT/puhui" imatrix --model "$MODEL" --text "$CALIBRATION" --ctx "$CTX" -o "$OUT/model.imatrix" >&2 2>/dev/null
 row() { # file label
   "$ROOT/puhui" eval --model "$1" --reference "$MODEL" --text "$EVALUATION" --ctx "$CTX" --json 2>/dev/null \
-    | python3 -c '
+    | tee "$1.eval.json" | python3 -c '
 import json, sys
 j = json.load(sys.stdin)
 print("| " + sys.argv[1] + " | {:,} | {:.4f} | {:.5f} | {:.4f} | {:.2f} % |".format(j["model_bytes"],
@@ -39,6 +39,27 @@ for t in $TYPES; do
   row "$OUT/$t.gguf" "$t"
   "$ROOT/puhui" compress "$MODEL" --type "$t" --imatrix "$OUT/model.imatrix" -o "$OUT/$t-imatrix.gguf" >/dev/null 2>&1
   row "$OUT/$t-imatrix.gguf" "$t + imatrix"
+done
+echo
+echo "| --fit budget | bytes | KL mean | top-1 | best uniform type no larger | its bytes | its KL mean |"
+echo "|---:|---:|---:|---:|---|---:|---:|"
+for b in ${FITS:-290000 300000 310000}; do
+  "$ROOT/puhui" compress "$MODEL" --fit "$b" --text "$CALIBRATION" --ctx "$CTX" -o "$OUT/fit-$b.gguf" >/dev/null 2>&1
+  "$ROOT/puhui" eval --model "$OUT/fit-$b.gguf" --reference "$MODEL" --text "$EVALUATION" --ctx "$CTX" --json \
+    2>/dev/null > "$OUT/fit-$b.gguf.eval.json"
+  python3 - "$OUT" "$b" $TYPES <<'PY'
+import json, os, sys
+out, budget, types = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+fit = json.load(open(f"{out}/fit-{budget}.gguf.eval.json"))
+best = None
+for t in types:
+    j = json.load(open(f"{out}/{t}.gguf.eval.json"))
+    if j["model_bytes"] <= fit["model_bytes"] and (best is None or j["kl_mean"] < best[2]):
+        best = (t, j["model_bytes"], j["kl_mean"])
+b = best or ("-", 0, float("nan"))
+print(f"| {budget:,} | {fit['model_bytes']:,} | {fit['kl_mean']:.5f} | {100 * fit['top1_agreement']:.2f} % "
+      f"| {b[0]} | {b[1]:,} | {b[2]:.5f} |")
+PY
 done
 echo
 echo "$(basename "$MODEL"); calibration $(basename "$CALIBRATION"), evaluation $(basename "$EVALUATION"), ctx $CTX"

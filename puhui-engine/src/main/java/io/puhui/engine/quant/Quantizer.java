@@ -45,12 +45,23 @@ public final class Quantizer {
             throw new IllegalArgumentException(
                     "importance has " + importance.length + " entries for rows of " + perRow + " values");
         }
-        StepSearch.warmUp();
+        if (usesSearch(type, importance)) {
+            StepSearch.warmUp();
+        }
         Scratch s = new Scratch();
         int rowBytes = rowBytes(type, perRow);
         for (int r = 0; r < rows; r++) {
             quantizeRow(type, x, xo + r * perRow, perRow, importance, dst, dstOff + r * rowBytes, s);
         }
+    }
+
+    /** Whether a type's quantizer runs the scale searches (the plain legacy ones do not without importance). */
+    private static boolean usesSearch(GgmlType type, float[] importance) {
+        return switch (type) {
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> true;
+            case Q4_0, Q4_1, Q5_0, Q5_1 -> importance != null;
+            default -> false;
+        };
     }
 
     /** Quantizes all of {@code x} (whole rows of {@code perRow}) into a new array. */
