@@ -2,7 +2,7 @@
 # Compression throughput, side by side with llama.cpp's llama-quantize: the same F32 input (a random-weight
 # model in the shape of Qwen2.5-0.5B, 1.8 GiB), the same type and thread count, one run of each tool per type,
 # interleaved. Throughput is input bytes over the wall time of the whole command (start-up, reading, writing
-# included). Also checks that both wrote the same bytes. Prints a Markdown table.
+# included; the input is read into the page cache before each command). Also checks that both wrote the same bytes. Prints a Markdown table.
 #
 #   bench/compress.sh                                            # Puhui only
 #   LLAMA_QUANTIZE=/path/to/llama-quantize bench/compress.sh     # and llama-quantize in the same run
@@ -30,12 +30,14 @@ echo "|---|---:|---:|---:|---:|---|"
 for t in $TYPES; do
   lq="-"; ratio="-"; same="-"
   if [ -n "${LLAMA_QUANTIZE:-}" ]; then
+    cat "$IN" > /dev/null   # both tools start with the input in the page cache
     s=$(now)
     "$LLAMA_QUANTIZE" "$IN" "$OUT/llama-$t.gguf" "$t" "$THREADS" >"$OUT/llama-quantize.log" 2>&1
     e=$(now)
     lq=$(python3 -c "print(f'{$SIZE/1e6/($e-$s):.0f} MB/s')")
     lqs=$(python3 -c "print($e-$s)")
   fi
+  cat "$IN" > /dev/null
   s=$(now)
   "$ROOT/puhui" compress "$IN" --type "$t" -o "$OUT/puhui-$t.gguf" --threads "$THREADS" >"$OUT/puhui-compress.log" 2>&1
   e=$(now)
