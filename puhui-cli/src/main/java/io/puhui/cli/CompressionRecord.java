@@ -96,6 +96,38 @@ final class CompressionRecord {
         return true;
     }
 
+    /** What the registry keeps of a record: the file's own sha256 and its lineage. */
+    record Summary(String sha256, io.puhui.server.store.ModelRecords.Lineage lineage) {
+    }
+
+    /**
+     * The record beside {@code model}, if there is one and it describes this file (same size), else null. A
+     * record that does not parse is ignored rather than blocking the import.
+     */
+    static Summary summary(Path model) throws IOException {
+        Path p = pathFor(model);
+        if (!Files.isRegularFile(p)) {
+            return null;
+        }
+        JsonNode j;
+        try {
+            j = Json.MAPPER.readTree(p.toFile());
+        } catch (IOException unreadable) {
+            return null;
+        }
+        if (!FORMAT.equals(j.path("record").asText()) || j.path("bytes").asLong(-1) != Files.size(model)
+                || !j.path("parent").path("sha256").isTextual()) {
+            return null;
+        }
+        JsonNode m = j.path("method");
+        String method = m.path("type").asText() + (m.has("imatrix") ? "+imatrix" : "");
+        JsonNode f = j.path("fidelity");
+        double kl = f.isObject() && f.has("kl_mean") ? f.get("kl_mean").asDouble() : Double.NaN;
+        double top1 = f.isObject() && f.has("top1_agreement") ? f.get("top1_agreement").asDouble() : Double.NaN;
+        return new Summary(j.path("sha256").asText(null), new io.puhui.server.store.ModelRecords.Lineage(
+                j.at("/parent/sha256").asText(), method, kl, top1));
+    }
+
     private static void save(Path p, JsonNode j) throws IOException {
         Path tmp = p.resolveSibling(p.getFileName() + ".part");
         Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), j);

@@ -19,10 +19,15 @@ final class ModelsCommand {
     private ModelsCommand() {
     }
 
-    @Command(name = "models", description = "List the models in the local store.")
+    @Command(name = "models", description = "List the models in the local store, with the parent, method and "
+            + "measured fidelity of compressed variants.")
     static final class ListModels implements Callable<Integer> {
         @Mixin
         DbOption db;
+
+        @Option(names = "--variants-of", paramLabel = "NAME|SHA256",
+                description = "Only the compressed variants of this model (by store name or sha256).")
+        String variantsOf;
 
         @Spec
         CommandSpec spec;
@@ -31,10 +36,25 @@ final class ModelsCommand {
         public Integer call() {
             try (Store store = db.open()) {
                 PrintWriter out = spec.commandLine().getOut();
-                out.printf("%-36s %10s  %-12s %s%n", "NAME", "SIZE", "SHA256", "SOURCE");
-                for (ModelRecords.ModelRecord m : store.db.models().list()) {
-                    out.printf("%-36s %10s  %-12s %s%n", m.name(), size(m.sizeBytes()),
-                            m.sha256() == null ? "-" : m.sha256().substring(0, 12), m.source());
+                java.util.List<ModelRecords.ModelRecord> list = store.db.models().list();
+                if (variantsOf != null) {
+                    String parent = list.stream().filter(m -> m.name().equals(variantsOf) && m.sha256() != null)
+                            .map(ModelRecords.ModelRecord::sha256).findFirst().orElse(variantsOf);
+                    list = store.db.models().variantsOf(parent);
+                }
+                out.printf("%-36s %10s  %-12s %-12s %-10s %9s %6s  %s%n", "NAME", "SIZE", "SHA256", "PARENT",
+                        "METHOD", "KL", "TOP-1", "SOURCE");
+                for (ModelRecords.ModelRecord m : list) {
+                    ModelRecords.Lineage l = m.lineage();
+                    out.printf(java.util.Locale.ROOT, "%-36s %10s  %-12s %-12s %-10s %9s %6s  %s%n", m.name(),
+                            size(m.sizeBytes()), m.sha256() == null ? "-" : m.sha256().substring(0, 12),
+                            l == null ? "-" : l.parentSha256().substring(0, 12),
+                            l == null || l.method() == null ? "-" : l.method(),
+                            l == null || Double.isNaN(l.klMean()) ? "-" : String.format(java.util.Locale.ROOT,
+                                    "%.5f", l.klMean()),
+                            l == null || Double.isNaN(l.top1()) ? "-" : String.format(java.util.Locale.ROOT,
+                                    "%.1f%%", 100 * l.top1()),
+                            m.source());
                 }
                 out.flush();
             }
@@ -91,11 +111,15 @@ final class ModelsCommand {
                 g.metadata().getString("general.architecture"); // a readable GGUF model, or a clear error
             }
             String n = name != null ? name : ServeNames.fromFile(abs);
+            CompressionRecord.Summary rec = CompressionRecord.summary(abs);
             try (Store store = db.open()) {
-                store.db.models().put(new ModelRecords.ModelRecord(n, abs.toString(), Files.size(abs), null,
-                        "import:" + abs, Instant.now()));
+                store.db.models().put(new ModelRecords.ModelRecord(n, abs.toString(), Files.size(abs),
+                        rec == null ? null : rec.sha256(), "import:" + abs, Instant.now(),
+                        rec == null ? null : rec.lineage()));
             }
-            spec.commandLine().getOut().println("Imported " + abs + " as '" + n + "'");
+            spec.commandLine().getOut().println("Imported " + abs + " as '" + n + "'"
+                    + (rec == null ? "" : " (variant of " + rec.lineage().parentSha256().substring(0, 12) + ", "
+                    + rec.lineage().method() + ")"));
             return Main.OK;
         }
     }

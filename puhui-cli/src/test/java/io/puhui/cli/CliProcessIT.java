@@ -47,10 +47,15 @@ class CliProcessIT {
     }
 
     static Result puhui(String... args) throws IOException, InterruptedException {
+        return run(javaCommand(args), Map.of());
+    }
+
+    /** The command line that runs the packaged jar with {@code args}. */
+    static List<String> javaCommand(String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-jar", JAR.toString()));
         cmd.addAll(List.of(args));
-        return run(cmd, Map.of());
+        return cmd;
     }
 
     /** Errors are one line on stderr, no stack trace; the incubator notice from the JVM is not ours. */

@@ -10,6 +10,7 @@ import io.puhui.engine.SharedData;
 import io.puhui.server.api.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +48,20 @@ class CompressCliIT {
         JsonNode stored = Json.MAPPER.readTree(CompressionRecord.pathFor(out).toFile()).get("fidelity");
         assertThat(stored.get("kl_mean").asDouble()).isEqualTo(report.get("kl_mean").asDouble());
         assertThat(stored.get("reference_sha256").asText()).isEqualTo(rec.at("/parent/sha256").asText());
+
+        // the registry takes the variant with its lineage and lists it among the parent's variants
+        Path home = tmp.resolve("home");
+        Map<String, String> env = Map.of("PUHUI_HOME", home.toString());
+        CliProcessIT.Result imp = CliProcessIT.run(CliProcessIT.javaCommand("import", out.toString(), "--name",
+                "rand:q4_k_m"), env);
+        assertThat(imp.exit()).as(imp.err()).isZero();
+        assertThat(imp.out()).contains("variant of be423f8092da", "Q4_K_M");
+        CliProcessIT.Result list = CliProcessIT.run(CliProcessIT.javaCommand("models", "--variants-of",
+                rec.at("/parent/sha256").asText()), env);
+        assertThat(list.exit()).as(list.err()).isZero();
+        assertThat(list.out().lines().filter(l -> l.startsWith("rand:q4_k_m"))).singleElement().asString()
+                .contains(golden.substring(0, 12), "be423f8092da", "Q4_K_M",
+                        String.format(java.util.Locale.ROOT, "%.5f", report.get("kl_mean").asDouble()));
     }
 
     @Test

@@ -83,6 +83,29 @@ class StoreTest {
 
     @ParameterizedTest
     @MethodSource("databases")
+    void variantsCarryTheirParentMethodAndFidelity(Supplier<Database> open) {
+        try (Database db = open.get()) {
+            ModelRecords models = db.models();
+            String parent = "cd".repeat(32);
+            models.put(new ModelRecords.ModelRecord("s:q4_k_m", "/m/q4.gguf", 304_096, "01".repeat(32),
+                    "import:/m/q4.gguf", CLOCK.instant(), new ModelRecords.Lineage(parent, "Q4_K_M", 0.0176, 0.9266)));
+            models.put(new ModelRecords.ModelRecord("s:q3_k_m", "/m/q3.gguf", 281_120, "02".repeat(32),
+                    "import:/m/q3.gguf", CLOCK.instant(), new ModelRecords.Lineage(parent, "Q3_K_M", Double.NaN,
+                            Double.NaN)));
+            models.put(new ModelRecords.ModelRecord("other", "/m/o.gguf", 5, null, "import:/m/o.gguf", CLOCK.instant()));
+            assertThat(models.variantsOf(parent)).extracting(ModelRecords.ModelRecord::name)
+                    .containsExactly("s:q3_k_m", "s:q4_k_m");
+            ModelRecords.Lineage q4 = models.find("s:q4_k_m").orElseThrow().lineage();
+            assertThat(q4.method()).isEqualTo("Q4_K_M");
+            assertThat(q4.klMean()).isEqualTo(0.0176);
+            assertThat(q4.top1()).isEqualTo(0.9266);
+            assertThat(models.find("s:q3_k_m").orElseThrow().lineage().klMean()).isNaN();
+            assertThat(models.find("other").orElseThrow().lineage()).isNull();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
     void keysVerifyOnlyWhileActiveAndAreNeverStoredInTheClear(Supplier<Database> open) throws Exception {
         try (Database db = open.get()) {
             ApiKeys keys = db.apiKeys();
