@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class ModelCompressorTest {
     @TempDir
@@ -65,21 +67,32 @@ class ModelCompressorTest {
         assertThat(dir.resolve("o.gguf")).doesNotExist();
     }
 
-    @Test
-    void f16InputGivesTheSameFileAsF32Input() throws IOException {
-        // rand1m's weights are F32; write them as F16 first, then compress both ways from the F16 copy
-        Path f16 = dir.resolve("f16.gguf");
-        ModelCompressor.compress(rand, f16, ModelCompressor.Options.of(QuantMix.F16, 2));
-        try (GgufFile f = GgufFile.open(f16)) {
-            assertThat(f.tensor("blk.0.attn_q.weight").type()).isEqualTo(GgmlType.F16);
+    @ParameterizedTest
+    @EnumSource(names = {"F16", "BF16"})
+    void halfPrecisionTargetsAndInputs(QuantMix half) throws IOException {
+        Path h = dir.resolve(half + ".gguf");
+        ModelCompressor.compress(rand, h, ModelCompressor.Options.of(half, 2));
+        try (GgufFile f = GgufFile.open(h)) {
+            assertThat(f.tensor("blk.0.attn_q.weight").type()).isEqualTo(half.defaultType);
             assertThat(f.tensor("blk.0.attn_norm.weight").type()).isEqualTo(GgmlType.F32);
-            assertThat(f.metadata().getInt("general.file_type")).isEqualTo(1);
+            assertThat(f.metadata().getInt("general.file_type")).isEqualTo(half.fileType);
         }
-        Path fromF16 = dir.resolve("q.gguf");
-        ModelCompressor.compress(f16, fromF16, ModelCompressor.Options.of(QuantMix.Q6_K, 1));
-        try (GgufFile f = GgufFile.open(fromF16)) {
-            assertThat(f.tensors()).extracting(TensorInfo::type).contains(GgmlType.Q6_K);
+        Path q = dir.resolve(half + "-q6k.gguf");
+        ModelCompressor.compress(h, q, ModelCompressor.Options.of(QuantMix.Q6_K, 1));
+        try (GgufFile f = GgufFile.open(q)) {
+            assertThat(f.tensor("blk.0.attn_q.weight").type()).isEqualTo(GgmlType.Q6_K);
         }
+        assertThatThrownBy(() -> ModelCompressor.compress(h, dir.resolve("same.gguf"),
+                ModelCompressor.Options.of(half, 1))).hasMessageContaining("would not be smaller");
+    }
+
+    @Test
+    void bf16RoundsToNearestEvenAndKeepsNaN() {
+        assertThat(Quantizer.toBf16(1.0f)).isEqualTo((short) 0x3F80);
+        assertThat(Quantizer.toBf16(Float.intBitsToFloat(0x3F808000))).isEqualTo((short) 0x3F80); // tie, even stays
+        assertThat(Quantizer.toBf16(Float.intBitsToFloat(0x3F818000))).isEqualTo((short) 0x3F82); // tie, odd rounds up
+        assertThat(Quantizer.toBf16(Float.intBitsToFloat(0x3F808001))).isEqualTo((short) 0x3F81);
+        assertThat(Quantizer.toBf16(Float.NaN) & 0x7FC0).isEqualTo(0x7FC0);
     }
 
     @Test
