@@ -45,7 +45,18 @@ public final class Supervisor implements AutoCloseable {
     private final Clock clock;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Map<String, CompletableFuture<WorkerProcess>> workers = new ConcurrentHashMap<>();
-    private final Map<String, WorkerSpec> crashed = new ConcurrentHashMap<>();
+    /** Models whose worker exited on its own, waiting for their restart time. */
+    private final Map<String, Crash> crashed = new ConcurrentHashMap<>();
+    /** Consecutive short-lived crashes per model, for the restart backoff. */
+    private final Map<String, Integer> crashRuns = new ConcurrentHashMap<>();
+
+    /** A worker that ran at least this long before exiting starts its model's backoff afresh. */
+    static final Duration STABLE = Duration.ofMinutes(1);
+    /** The longest wait between automatic restarts of a model that keeps crashing. */
+    static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
+
+    private record Crash(WorkerSpec spec, Instant retryAt) {
+    }
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("puhui-supervisor").daemon().factory());
     private volatile boolean closed;
@@ -194,10 +205,27 @@ public final class Supervisor implements AutoCloseable {
             workers.remove(w.spec().name(), f);
         }
         if (current && !closed) {
-            LOG.warn("worker of '{}' (pid {}) exited with {}; starting a new one", w.spec().name(), w.pid(),
-                    w.process().exitValue());
-            crashed.put(w.spec().name(), w.spec());
+            Instant now = clock.instant();
+            String name = w.spec().name();
+            boolean quick = Duration.between(w.startedAt(), now).compareTo(STABLE) < 0;
+            int run = quick ? crashRuns.merge(name, 1, Integer::sum) : 1;
+            if (!quick) {
+                crashRuns.put(name, 1);
+            }
+            Duration wait = restartDelay(run);
+            LOG.warn("worker of '{}' (pid {}) exited with {}; starting a new one in {} s", name, w.pid(),
+                    w.process().exitValue(), wait.toSeconds());
+            crashed.put(name, new Crash(w.spec(), now.plus(wait)));
         }
+    }
+
+    /** 0 s after a first crash, then 1, 2, 4 … up to {@link #MAX_BACKOFF} while crashes follow each other. */
+    static Duration restartDelay(int consecutiveCrashes) {
+        if (consecutiveCrashes <= 1) {
+            return Duration.ZERO;
+        }
+        long seconds = 1L << Math.min(20, consecutiveCrashes - 2);
+        return seconds >= MAX_BACKOFF.toSeconds() ? MAX_BACKOFF : Duration.ofSeconds(seconds);
     }
 
     private void makeRoom(String forName, long need) {
@@ -248,11 +276,14 @@ public final class Supervisor implements AutoCloseable {
                 }
             }
             for (var e : crashed.entrySet()) {
+                if (now.isBefore(e.getValue().retryAt())) {
+                    continue;
+                }
                 crashed.remove(e.getKey());
                 if (!workers.containsKey(e.getKey()) && !closed) {
                     Thread.ofVirtual().start(() -> {
                         try {
-                            WorkerProcess w = acquire(e.getValue(), null);
+                            WorkerProcess w = acquire(e.getValue().spec(), null);
                             release(w);
                         } catch (RuntimeException ex) {
                             LOG.warn("could not restart '{}': {}", e.getKey(), ex.getMessage());

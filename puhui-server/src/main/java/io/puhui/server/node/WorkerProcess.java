@@ -16,6 +16,7 @@ public final class WorkerProcess {
     private volatile Duration keepAlive = KeepAlive.DEFAULT;
     private volatile int failedChecks;
     volatile int queued;
+    private final Instant startedAt;
 
     WorkerProcess(WorkerSpec spec, Process process, int port, long memoryBytes, Instant now) {
         this.spec = spec;
@@ -23,6 +24,12 @@ public final class WorkerProcess {
         this.baseUri = URI.create("http://127.0.0.1:" + port);
         this.memoryBytes = memoryBytes;
         this.lastUsed = now;
+        this.startedAt = now;
+    }
+
+    /** When the worker was ready. */
+    public Instant startedAt() {
+        return startedAt;
     }
 
     public WorkerSpec spec() {
