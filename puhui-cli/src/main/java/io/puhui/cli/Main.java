@@ -56,6 +56,7 @@ public final class Main implements Runnable {
 
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
+        addHelpOption(cli);
         cli.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException || isUsage(e) ? USAGE : FAILURE);
         cli.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();
@@ -74,6 +75,18 @@ public final class Main implements Runnable {
             return isUsage(ex) ? USAGE : FAILURE;
         });
         return cli;
+    }
+
+    /** `-h`/`--help` on every subcommand, as the usage errors promise. */
+    private static void addHelpOption(CommandLine c) {
+        for (CommandLine sub : c.getSubcommands().values()) {
+            CommandLine.Model.CommandSpec spec = sub.getCommandSpec();
+            if (spec.findOption("--help") == null && !(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+                spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+                        .description("Show this help and exit.").build());
+            }
+            addHelpOption(sub);
+        }
     }
 
     private static boolean isUsage(Throwable e) {

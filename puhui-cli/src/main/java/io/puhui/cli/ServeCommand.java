@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -42,28 +43,12 @@ final class ServeCommand implements Callable<Integer> {
             description = "Database (default: an H2 file in PUHUI_HOME; e.g. jdbc:postgresql://host/db?user=u).")
     String db;
 
-    @Option(names = "--slots", defaultValue = "" + WorkerConfig.DEFAULT_SLOTS, paramLabel = "N",
-            description = "Sequences each model decodes together (default ${DEFAULT-VALUE}).")
-    int slots;
-
-    @Option(names = "--queue", defaultValue = "" + WorkerConfig.DEFAULT_QUEUE, paramLabel = "N",
-            description = "Requests that may wait per model before 429 (default ${DEFAULT-VALUE}).")
-    int queue;
-
-    @Option(names = {"-c", "--ctx"}, defaultValue = "" + WorkerConfig.DEFAULT_CONTEXT, paramLabel = "N",
-            description = "Context length per sequence (default ${DEFAULT-VALUE}).")
-    int contextLength;
-
-    @Option(names = {"-t", "--threads"}, paramLabel = "K", description = "Compute threads per model (default: all).")
-    Integer threads;
-
-    @Option(names = "--max-body", defaultValue = "" + WorkerConfig.DEFAULT_MAX_BODY, paramLabel = "BYTES",
-            description = "Largest request body; larger ones get 413 (default ${DEFAULT-VALUE}).")
-    long maxBody;
-
     @Option(names = "--memory-budget", paramLabel = "MiB",
             description = "Memory all loaded models may use together (default: 80% of RAM).")
     Long memoryBudgetMiB;
+
+    @Mixin
+    DecodingOptions decoding;
 
     @Spec
     CommandSpec spec;
@@ -79,7 +64,7 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path home = PuhuiHome.resolve();
         Files.createDirectories(home);
-        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        int nThreads = decoding.threadsOrAllCores();
         try (Store store = Store.open(home, db)) {
             Map<String, Path> explicit = new LinkedHashMap<>();
             for (Path f : files) {
@@ -99,12 +84,13 @@ final class ServeCommand implements Callable<Integer> {
                         + "an API key first with `puhui key create --name NAME`");
             }
             long budget = memoryBudgetMiB != null ? memoryBudgetMiB << 20 : defaultBudget();
-            WorkerSpecs specs = new WorkerSpecs(explicit, store, slots, queue, contextLength, nThreads, maxBody);
+            WorkerSpecs specs = new WorkerSpecs(explicit, store, decoding.slots, decoding.queue,
+                    decoding.contextLength, nThreads, decoding.maxBody);
             Supervisor supervisor = new Supervisor(WorkerLaunch.command(), home.resolve("logs"), budget,
                     Clock.systemUTC());
             Gateway gateway;
             try {
-                gateway = new Gateway(host, port, maxBody, specs, supervisor,
+                gateway = new Gateway(host, port, decoding.maxBody, specs, supervisor,
                         store.access(!loopback || store.activeKeys() > 0)).start();
             } catch (RuntimeException e) {
                 supervisor.close();

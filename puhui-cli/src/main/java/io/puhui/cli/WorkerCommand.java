@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "worker", description = "Serve one model with the OpenAI API on a loopback port (used by serve).")
@@ -27,36 +28,20 @@ final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "0", description = "Port; 0 picks a free one (default ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = {"-t", "--threads"}, paramLabel = "K", description = "Compute threads (default: all cores).")
-    Integer threads;
-
-    @Option(names = "--slots", defaultValue = "" + WorkerConfig.DEFAULT_SLOTS, paramLabel = "N",
-            description = "Sequences decoded together (default ${DEFAULT-VALUE}).")
-    int slots;
-
-    @Option(names = "--queue", defaultValue = "" + WorkerConfig.DEFAULT_QUEUE, paramLabel = "N",
-            description = "Requests that may wait for a slot before 429 (default ${DEFAULT-VALUE}).")
-    int queue;
-
-    @Option(names = {"-c", "--ctx"}, defaultValue = "" + WorkerConfig.DEFAULT_CONTEXT, paramLabel = "N",
-            description = "Context length per sequence, capped at the model's (default ${DEFAULT-VALUE}).")
-    int contextLength;
-
-    @Option(names = "--max-body", defaultValue = "" + WorkerConfig.DEFAULT_MAX_BODY, paramLabel = "BYTES",
-            description = "Largest request body (default ${DEFAULT-VALUE}).")
-    long maxBody;
-
     @Option(names = "--exit-with-stdin", description = "Exit when stdin closes (the parent process went away).")
     boolean exitWithStdin;
 
+    @Mixin
+    DecodingOptions decoding;
+
     @Override
     public Integer call() throws Exception {
-        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        int nThreads = decoding.threadsOrAllCores();
         String modelName = name != null ? name : ServeNames.fromFile(model);
         WorkerConfig config;
         try {
-            config = new WorkerConfig(model, modelName, host, port, nThreads, slots, queue, contextLength, maxBody,
-                    600_000);
+            config = new WorkerConfig(model, modelName, host, port, nThreads, decoding.slots, decoding.queue,
+                    decoding.contextLength, decoding.maxBody, 600_000);
         } catch (IllegalArgumentException e) {
             throw new Main.UsageException(e.getMessage());
         }

@@ -70,7 +70,15 @@ class CliProcessIT {
         assertThat(v.out()).startsWith("puhui 0.").contains("java 25");
         Result h = puhui("--help");
         assertThat(h.exit()).isZero();
-        assertThat(h.out()).contains("generate", "inspect", "version");
+        assertThat(h.out()).contains("generate", "inspect", "version", "compress", "eval", "imatrix");
+        // every subcommand takes --help, as its usage errors say
+        for (String[] cmd : new String[][] {{"serve", "--help"}, {"worker", "-h"}, {"compress", "--help"},
+            {"key", "create", "--help"}}) {
+            Result r = puhui(cmd);
+            assertThat(r.exit()).as(String.join(" ", cmd) + ": " + r.err()).isZero();
+            assertThat(r.out()).startsWith("Usage: puhui " + cmd[0]);
+        }
+        assertThat(puhui("serve", "--help").out()).contains("--slots", "--queue", "--ctx", "--threads", "--max-body");
     }
 
     @Test
