@@ -25,6 +25,11 @@ public final class Model implements AutoCloseable {
 
     private final GgufFile file;
     private final boolean ownsFile;
+    private final java.util.Map<String, Replacement> replacements;
+
+    /** A weight matrix to use instead of the file's: the same shape in another type (bytes in that type). */
+    public record Replacement(GgmlType type, java.lang.foreign.MemorySegment data) {
+    }
     private final ModelConfig config;
     private final WeightMatrix tokenEmbedding;
     private final WeightMatrix output;
@@ -34,9 +39,10 @@ public final class Model implements AutoCloseable {
     private final float[] ropeRamp;
     private final float ropeMscale;
 
-    private Model(GgufFile file, boolean ownsFile) {
+    private Model(GgufFile file, boolean ownsFile, java.util.Map<String, Replacement> replacements) {
         this.file = file;
         this.ownsFile = ownsFile;
+        this.replacements = java.util.Map.copyOf(replacements);
         Metadata m = file.metadata();
         WeightMatrix embd = matrix("token_embd.weight");
         this.config = ModelConfig.from(m, embd.rows());
@@ -108,7 +114,7 @@ public final class Model implements AutoCloseable {
     public static Model load(Path path) throws IOException {
         GgufFile f = GgufFile.open(path);
         try {
-            return new Model(f, true);
+            return new Model(f, true, java.util.Map.of());
         } catch (RuntimeException e) {
             f.close();
             throw e;
@@ -117,7 +123,15 @@ public final class Model implements AutoCloseable {
 
     /** A model over an already open file, which the caller keeps open for the model's life. */
     public static Model of(GgufFile file) {
-        return new Model(file, false);
+        return new Model(file, false, java.util.Map.of());
+    }
+
+    /**
+     * A model over an open file with some weight matrices replaced (tensor name → replacement), e.g. the same
+     * model with one group of matrices quantized, without writing a file. The caller keeps the file open.
+     */
+    public static Model of(GgufFile file, java.util.Map<String, Replacement> replacements) {
+        return new Model(file, false, replacements);
     }
 
     private WeightMatrix matrix(String name) {
@@ -126,6 +140,15 @@ public final class Model implements AutoCloseable {
             throw new UnsupportedModelException(name + " has shape " + t.shapeString() + ", expected a matrix");
         }
         int rows = t.shape().length > 1 ? Math.toIntExact(t.shape()[1]) : 1;
+        Replacement r = replacements.get(name);
+        if (r != null) {
+            long expected = r.type().byteSize(t.elementCount());
+            if (r.data().byteSize() != expected) {
+                throw new IllegalArgumentException(name + ": replacement has " + r.data().byteSize() + " bytes, "
+                        + r.type() + " " + t.shapeString() + " needs " + expected);
+            }
+            return new WeightMatrix(name, r.type(), rows, Math.toIntExact(t.shape()[0]), r.data());
+        }
         return new WeightMatrix(name, t.type(), rows, Math.toIntExact(t.shape()[0]), file.data(t));
     }
 

@@ -13,7 +13,6 @@ import io.puhui.engine.gguf.TensorInfo;
 import io.puhui.engine.model.Model;
 import io.puhui.engine.tensor.ThreadTeam;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -89,29 +88,25 @@ public final class FitPlanner {
             total += candidates(g.getValue()).size();
         }
         int done = 0;
-        Path work = Files.createTempDirectory("puhui-fit");
-        try (Model parent = Model.load(input); ThreadTeam team = new ThreadTeam(threads)) {
+        try (GgufFile file = GgufFile.open(input); Model parent = Model.of(file); ThreadTeam team = new ThreadTeam(threads)) {
             for (var g : groups.entrySet()) {
                 List<Option> opts = new ArrayList<>();
                 for (var c : candidates(g.getValue()).entrySet()) {
                     Map<String, GgmlType> overrides = c.getValue();
                     long bytes = 0;
-                    boolean unchanged = true;
+                    Map<String, Model.Replacement> replaced = new LinkedHashMap<>();
                     for (TensorInfo t : g.getValue()) {
                         GgmlType to = overrides.get(t.name());
                         bytes += to.byteSize(t.elementCount());
-                        unchanged &= to == t.type();
+                        if (to != t.type()) {
+                            replaced.put(t.name(), quantized(file, t, to, importance.get(t.name())));
+                        }
                     }
                     double kl = 0;
-                    if (!unchanged) {
-                        Path tmp = work.resolve("candidate.gguf");
-                        ModelCompressor.compress(input, tmp, new ModelCompressor.Options(keep, threads, importance,
-                                overrides, Map.of(), ModelCompressor.Progress.NONE));
-                        try (Model m = Model.load(tmp)) {
+                    if (!replaced.isEmpty()) {
+                        try (Model m = Model.of(file, replaced)) {
                             kl = Fidelity.measure(m, parent, calibration, ctx, bos, team, Fidelity.Progress.NONE)
                                     .meanKl();
-                        } finally {
-                            Files.deleteIfExists(tmp);
                         }
                     }
                     String label = overrides.values().stream().distinct().map(Enum::name)
@@ -121,10 +116,19 @@ public final class FitPlanner {
                 }
                 options.put(g.getKey(), frontier(opts));
             }
-        } finally {
-            Files.deleteIfExists(work);
         }
         return choose(input, budget, groups, options, importance, threads);
+    }
+
+    /** A tensor of the file quantized to {@code type} in memory, as the engine would read it from a file. */
+    private static Model.Replacement quantized(GgufFile file, TensorInfo t, GgmlType type, float[] importance) {
+        int width = Math.toIntExact(t.rowWidth());
+        float[] x = new float[Math.toIntExact(t.elementCount())];
+        io.puhui.engine.tensor.BlockCodec.dequantize(t.type(), file.data(t), 0, x, 0, x.length);
+        byte[] q = Quantizer.quantize(type, x, width, importance);
+        java.lang.foreign.MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate(q.length, 64);
+        java.lang.foreign.MemorySegment.copy(q, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, q.length);
+        return new Model.Replacement(type, seg);
     }
 
     /** For each candidate type, the override of every tensor of the group (with per-tensor fallbacks). */
