@@ -46,6 +46,26 @@ public final class Fidelity {
      */
     public static Report measure(Model model, Model reference, int[] tokens, int ctx, int bos, ThreadTeam team,
             Progress progress) {
+        return measure(model, reference, tokens, ctx, bos, team, progress, null);
+    }
+
+    /**
+     * The reference's logits kept from one comparison for the next ones on the same tokens (many candidates
+     * scored against one parent), when they fit in {@code maxBytes}; the figures are the same either way.
+     */
+    public static final class ReferenceCache {
+        private final long maxBytes;
+        private float[][] logits;
+        private boolean complete;
+
+        public ReferenceCache(long maxBytes) {
+            this.maxBytes = maxBytes;
+        }
+    }
+
+    /** {@link #measure}, taking the reference's logits from {@code cache} (filling it on first use). */
+    public static Report measure(Model model, Model reference, int[] tokens, int ctx, int bos, ThreadTeam team,
+            Progress progress, ReferenceCache refStore) {
         if (ctx < 8) {
             throw new IllegalArgumentException("--ctx must be at least 8, got " + ctx);
         }
@@ -79,6 +99,12 @@ public final class Fidelity {
         float[][] refLogits = new float[STEP][];
         float[][] buffers = new float[STEP][vocab];
         float[][] refBuffers = new float[STEP][reference != null ? vocab : 0];
+        boolean cached = refStore != null && refStore.complete;
+        boolean filling = false;
+        if (refStore != null && !refStore.complete && reference != null && n * (long) vocab * 4 <= refStore.maxBytes) {
+            refStore.logits = new float[Math.toIntExact(n)][];
+            filling = true;
+        }
         for (int c = 0; c < chunks; c++) {
             int start = c * ctx;
             cache.truncate(0);
@@ -103,7 +129,7 @@ public final class Fidelity {
                     refLogits[i] = scored && reference != null ? refBuffers[i] : null;
                 }
                 model.forward(team, toks, pos, caches, Arrays.copyOf(logits, len), len);
-                if (reference != null) {
+                if (reference != null && !cached) {
                     reference.forward(team, toks, pos, refCaches, Arrays.copyOf(refLogits, len), len);
                 }
                 for (int i = 0; i < len; i++) {
@@ -114,6 +140,11 @@ public final class Fidelity {
                     double[] q = logSoftmax(logits[i], vocab);
                     sumNll -= q[next];
                     if (reference != null) {
+                        if (cached) {
+                            refLogits[i] = refStore.logits[k];
+                        } else if (filling) {
+                            refStore.logits[k] = refLogits[i].clone();
+                        }
                         double[] p = logSoftmax(refLogits[i], vocab);
                         sumNllRef -= p[next];
                         double kl = 0;
@@ -131,6 +162,9 @@ public final class Fidelity {
                 }
             }
             progress.update(c + 1, chunks);
+        }
+        if (filling) {
+            refStore.complete = true;
         }
         double ppl = Math.exp(sumNll / n);
         if (reference == null) {

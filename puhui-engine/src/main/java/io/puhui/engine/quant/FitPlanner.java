@@ -88,6 +88,7 @@ public final class FitPlanner {
             total += candidates(g.getValue()).size();
         }
         int done = 0;
+        Fidelity.ReferenceCache parentLogits = new Fidelity.ReferenceCache(512L << 20);
         try (GgufFile file = GgufFile.open(input); Model parent = Model.of(file); ThreadTeam team = new ThreadTeam(threads)) {
             for (var g : groups.entrySet()) {
                 List<Option> opts = new ArrayList<>();
@@ -105,8 +106,8 @@ public final class FitPlanner {
                     double kl = 0;
                     if (!replaced.isEmpty()) {
                         try (Model m = Model.of(file, replaced)) {
-                            kl = Fidelity.measure(m, parent, calibration, ctx, bos, team, Fidelity.Progress.NONE)
-                                    .meanKl();
+                            kl = Fidelity.measure(m, parent, calibration, ctx, bos, team, Fidelity.Progress.NONE,
+                                    parentLogits).meanKl();
                         }
                     }
                     String label = overrides.values().stream().distinct().map(Enum::name)

@@ -24,6 +24,22 @@ class FidelityTest {
         assertThat(r.perplexity()).isEqualTo(r.referencePerplexity());
     }
 
+    @Test
+    void cachedReferenceLogitsGiveTheSameFigures() throws IOException {
+        Path q = dir.resolve("q3.gguf");
+        ModelCompressor.compress(FidelityFixture.PARENT, q, ModelCompressor.Options.of(QuantMix.Q3_K_M, 2));
+        try (var m = io.puhui.engine.model.Model.load(q); var p = io.puhui.engine.model.Model.load(FidelityFixture.PARENT);
+                var team = new io.puhui.engine.tensor.ThreadTeam(2)) {
+            int[] toks = FidelityFixture.tokens(p, "evaluation.txt");
+            Fidelity.Report live = Fidelity.measure(m, p, toks, 128, toks[0], team, Fidelity.Progress.NONE);
+            Fidelity.ReferenceCache cache = new Fidelity.ReferenceCache(64L << 20);
+            Fidelity.Report filling = Fidelity.measure(m, p, toks, 128, toks[0], team, Fidelity.Progress.NONE, cache);
+            Fidelity.Report fromCache = Fidelity.measure(m, p, toks, 128, toks[0], team, Fidelity.Progress.NONE, cache);
+            assertThat(filling).isEqualTo(live);
+            assertThat(fromCache).isEqualTo(live);
+        }
+    }
+
     /**
      * llama-perplexity (llama.cpp d32676d, CPU) on the same file and chunking (-c 128 -b 128) printed
      * "PPL = 6.5085" for the F32 parent and, with --kl-divergence against it, "Mean KLD: 0.017952",
