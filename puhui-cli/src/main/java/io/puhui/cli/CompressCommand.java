@@ -108,8 +108,8 @@ final class CompressCommand implements Callable<Integer> {
             if (!im.datasets().isEmpty()) {
                 extra.put("quantize.imatrix.dataset", MetaValue.string(im.datasets().getFirst()));
             }
-            extra.put("quantize.imatrix.entries_count", MetaValue.int32(im.entries().size()));
-            extra.put("quantize.imatrix.chunks_count", MetaValue.int32(im.chunkCount()));
+            extra.put("quantize.imatrix.entries_count", MetaValue.uint32(im.entries().size()));
+            extra.put("quantize.imatrix.chunks_count", MetaValue.uint32(im.chunkCount()));
         }
         Map<String, GgmlType> overrides = Map.of();
         if (budget != null) {

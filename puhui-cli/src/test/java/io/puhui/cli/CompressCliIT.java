@@ -76,6 +76,17 @@ class CompressCliIT {
         CliProcessIT.Result c = puhui("compress", stories.toString(), "--type", "Q3_K_M", "--imatrix", m.toString(),
                 "-o", q.toString());
         assertThat(c.exit()).as(c.err()).isZero();
+        // the keys llama-quantize writes for an importance-weighted file, with its value types
+        try (io.puhui.engine.gguf.GgufFile f = io.puhui.engine.gguf.GgufFile.open(q)) {
+            var meta = f.metadata();
+            assertThat(meta.getString("quantize.imatrix.file")).isEqualTo(m.toString());
+            assertThat(meta.getString("quantize.imatrix.dataset")).isEqualTo("calibration.txt");
+            assertThat(meta.get("quantize.imatrix.entries_count").orElseThrow().type())
+                    .isEqualTo(io.puhui.engine.gguf.ValueType.UINT32);
+            assertThat(meta.getInt("quantize.imatrix.entries_count")).isEqualTo(35);
+            assertThat(meta.get("quantize.imatrix.chunks_count").orElseThrow().type())
+                    .isEqualTo(io.puhui.engine.gguf.ValueType.UINT32);
+        }
         CliProcessIT.Result t = puhui("eval", "--model", q.toString(), "--reference", stories.toString(), "--text",
                 TEXTS.resolve("evaluation.txt").toString(), "--ctx", "128");
         assertThat(t.exit()).as(t.err()).isZero();

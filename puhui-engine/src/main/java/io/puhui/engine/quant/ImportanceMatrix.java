@@ -72,6 +72,59 @@ public final class ImportanceMatrix {
         return m;
     }
 
+    /**
+     * The legacy layout: entry count; per entry its name, call count and values (mean square times call count);
+     * then optionally the chunk count and the dataset name. All little-endian 32-bit.
+     */
+    static ImportanceMatrix readLegacy(Path file) throws IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(file))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        String bad = file + " is neither a GGUF imatrix nor a legacy llama-imatrix file";
+        try {
+            int n = b.getInt();
+            if (n < 1 || n > 1_000_000) {
+                throw new GgufFormatException(bad + " (entry count " + n + ")");
+            }
+            Map<String, Entry> entries = new TreeMap<>();
+            for (int i = 0; i < n; i++) {
+                int len = b.getInt();
+                if (len < 1 || len > 4096) {
+                    throw new GgufFormatException(bad + " (entry " + i + " has a name of " + len + " bytes)");
+                }
+                byte[] name = new byte[len];
+                b.get(name);
+                int calls = b.getInt();
+                int values = b.getInt();
+                if (values < 1 || (long) values * 4 > b.remaining()) {
+                    throw new GgufFormatException(bad + " (entry " + i + " claims " + values + " values)");
+                }
+                double[] v = new double[values];
+                for (int j = 0; j < values; j++) {
+                    v[j] = b.getFloat();
+                }
+                // values are mean squares times the call count; with no calls they are used as they are
+                entries.put(new String(name, java.nio.charset.StandardCharsets.UTF_8),
+                        new Entry(v, calls > 0 ? calls : 1));
+            }
+            int chunks = 0;
+            List<String> datasets = List.of();
+            if (b.remaining() >= 4) {
+                chunks = b.getInt();
+                if (b.remaining() >= 4) {
+                    int len = b.getInt();
+                    if (len > 0 && len <= b.remaining()) {
+                        byte[] d = new byte[len];
+                        b.get(d);
+                        datasets = List.of(new String(d, java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                }
+            }
+            return new ImportanceMatrix(entries, datasets, chunks, 0);
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new GgufFormatException(bad + " (it ends early)");
+        }
+    }
+
     public void write(Path target) throws IOException {
         Metadata m = new Metadata();
         m.putString("general.type", "imatrix");
@@ -91,7 +144,15 @@ public final class ImportanceMatrix {
         w.write(target);
     }
 
+    /** Reads the GGUF layout, or the older binary one (`.dat`, from llama-imatrix before the GGUF layout). */
     public static ImportanceMatrix read(Path file) throws IOException {
+        byte[] head = new byte[4];
+        try (var in = java.nio.file.Files.newInputStream(file)) {
+            if (in.readNBytes(head, 0, 4) == 4 && java.nio.ByteBuffer.wrap(head).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .getInt() != GgufFile.MAGIC) {
+                return readLegacy(file);
+            }
+        }
         try (GgufFile f = GgufFile.open(file)) {
             Metadata m = f.metadata();
             Map<String, Entry> entries = new TreeMap<>();

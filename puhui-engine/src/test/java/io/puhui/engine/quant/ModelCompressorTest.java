@@ -122,6 +122,26 @@ class ModelCompressorTest {
     }
 
     @Test
+    void readsTheLegacyImatrixLayoutToo() throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(200).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        byte[] name = "blk.0.ffn_up.weight".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        b.putInt(1).putInt(name.length).put(name).putInt(4).putInt(3).putFloat(8f).putFloat(2f).putFloat(0f);
+        byte[] ds = "wiki.txt".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        b.putInt(10).putInt(ds.length).put(ds);
+        bytes.write(b.array(), 0, b.position());
+        Path p = dir.resolve("old.dat");
+        Files.write(p, bytes.toByteArray());
+        ImportanceMatrix m = ImportanceMatrix.read(p);
+        assertThat(m.columns().get("blk.0.ffn_up.weight")).containsExactly(2f, 0.5f, 0f);
+        assertThat(m.chunkCount()).isEqualTo(10);
+        assertThat(m.datasets()).containsExactly("wiki.txt");
+        Files.write(p, java.util.Arrays.copyOf(bytes.toByteArray(), 30));
+        assertThatThrownBy(() -> ImportanceMatrix.read(p)).isInstanceOf(GgufFormatException.class)
+                .hasMessageContaining("ends early");
+    }
+
+    @Test
     void importanceForTheWrongShapeIsRefused() {
         var o = new ModelCompressor.Options(QuantMix.Q4_K_M, 1, Map.of("blk.0.attn_q.weight", new float[7]), Map.of(),
                 Map.of(), ModelCompressor.Progress.NONE);
