@@ -16,7 +16,18 @@ record CompletionJob(
         boolean logprobs,
         int topLogprobs,
         boolean echo,
-        String promptText) {
+        String promptText,
+        int n) {
+
+    /** Choices per request (OpenAI's n) at most; each takes a decoding slot. */
+    static final int MAX_CHOICES = 16;
+
+    /** The options of choice {@code i}: choice 0 samples with the request's seed, choice i with seed + i. */
+    io.puhui.engine.generate.GenerationOptions optionsOf(int i) {
+        return i == 0 ? options : new io.puhui.engine.generate.GenerationOptions(
+                options.sampling().withSeed(options.sampling().seed() + i), options.maxTokens(), options.stop(),
+                options.ignoreEos());
+    }
 
     enum Kind {
         CHAT("chat.completion", "chatcmpl-"),

@@ -38,8 +38,8 @@ final class RequestReader {
             throw ApiException.notFound("model_not_found", "the model '" + model + "' is not served here; this worker "
                     + "serves '" + modelName + "'");
         }
-        int n = integer(body, "n", 1, 1, 1, "only one choice per request is supported (n = 1)");
-        assert n == 1;
+        int n = integer(body, "n", 1, 1, CompletionJob.MAX_CHOICES, "'n' (choices) must be between 1 and "
+                + CompletionJob.MAX_CHOICES);
         String promptText;
         int[] prompt;
         if (kind == CompletionJob.Kind.CHAT) {
@@ -152,7 +152,7 @@ final class RequestReader {
         SamplingParams sampling = new SamplingParams(temperature, topK, topP, minP, repetition, 64, presence,
                 frequency, seed, topLogprobs);
         return new CompletionJob(kind, model, prompt, new GenerationOptions(sampling, maxTokens, stop, ignoreEos),
-                constraint, stream, includeUsage, logprobs, topLogprobs, echo, promptText);
+                constraint, stream, includeUsage, logprobs, topLogprobs, echo, promptText, n);
     }
 
     private int[] encode(String text) {

@@ -20,44 +20,51 @@ final class Responses {
         this.tokenizer = tokenizer;
     }
 
-    ObjectNode whole(CompletionJob job, String id, long created, GenerationResult r, List<TokenEvent> events) {
+    /** The whole answer: one choice per result, each with the token events it produced. */
+    ObjectNode whole(CompletionJob job, String id, long created, List<GenerationResult> results,
+                     List<List<TokenEvent>> events) {
         ObjectNode root = head(job, id, created, job.kind().object);
-        ObjectNode choice = root.putArray("choices").addObject();
-        choice.put("index", 0);
-        String text = job.echo() ? job.promptText() + r.text() : r.text();
-        if (job.kind() == CompletionJob.Kind.CHAT) {
-            ObjectNode m = choice.putObject("message");
-            m.put("role", "assistant");
-            m.put("content", text);
-            m.putNull("refusal");
-            if (job.logprobs()) {
-                ArrayNode content = choice.putObject("logprobs").putArray("content");
-                for (TokenEvent e : events) {
-                    if (e.token() >= 0) {
-                        content.add(chatLogprob(e));
+        ArrayNode choices = root.putArray("choices");
+        for (int i = 0; i < results.size(); i++) {
+            GenerationResult r = results.get(i);
+            ObjectNode choice = choices.addObject();
+            choice.put("index", i);
+            String text = job.echo() ? job.promptText() + r.text() : r.text();
+            if (job.kind() == CompletionJob.Kind.CHAT) {
+                ObjectNode m = choice.putObject("message");
+                m.put("role", "assistant");
+                m.put("content", text);
+                m.putNull("refusal");
+                if (job.logprobs()) {
+                    ArrayNode content = choice.putObject("logprobs").putArray("content");
+                    for (TokenEvent e : events.get(i)) {
+                        if (e.token() >= 0) {
+                            content.add(chatLogprob(e));
+                        }
                     }
+                } else {
+                    choice.putNull("logprobs");
                 }
             } else {
-                choice.putNull("logprobs");
+                choice.put("text", text);
+                if (job.logprobs()) {
+                    choice.set("logprobs", textLogprobs(events.get(i), job.echo() ? job.promptText().length() : 0));
+                } else {
+                    choice.putNull("logprobs");
+                }
             }
-        } else {
-            choice.put("text", text);
-            if (job.logprobs()) {
-                choice.set("logprobs", textLogprobs(events, job.echo() ? job.promptText().length() : 0));
-            } else {
-                choice.putNull("logprobs");
-            }
+            choice.put("finish_reason", r.finishReason().openAiName);
         }
-        choice.put("finish_reason", r.finishReason().openAiName);
-        usage(root, r);
+        usage(root, results);
         return root;
     }
 
     /** A streamed piece: a delta of text (possibly empty when only logprobs travel), no finish reason yet. */
-    String chunk(CompletionJob job, String id, long created, String text, List<TokenEvent> tokens, boolean first) {
+    String chunk(CompletionJob job, String id, long created, int index, String text, List<TokenEvent> tokens,
+                 boolean first) {
         ObjectNode root = head(job, id, created, chunkObject(job));
         ObjectNode choice = root.putArray("choices").addObject();
-        choice.put("index", 0);
+        choice.put("index", index);
         if (job.kind() == CompletionJob.Kind.CHAT) {
             ObjectNode delta = choice.putObject("delta");
             if (first) {
@@ -87,10 +94,10 @@ final class Responses {
         return Json.write(root);
     }
 
-    String finalChunk(CompletionJob job, String id, long created, GenerationResult r) {
+    String finalChunk(CompletionJob job, String id, long created, int index, GenerationResult r) {
         ObjectNode root = head(job, id, created, chunkObject(job));
         ObjectNode choice = root.putArray("choices").addObject();
-        choice.put("index", 0);
+        choice.put("index", index);
         if (job.kind() == CompletionJob.Kind.CHAT) {
             choice.putObject("delta");
         } else {
@@ -104,10 +111,10 @@ final class Responses {
         return Json.write(root);
     }
 
-    String usageChunk(CompletionJob job, String id, long created, GenerationResult r) {
+    String usageChunk(CompletionJob job, String id, long created, List<GenerationResult> results) {
         ObjectNode root = head(job, id, created, chunkObject(job));
         root.putArray("choices");
-        usage(root, r);
+        usage(root, results);
         return Json.write(root);
     }
 
@@ -125,11 +132,24 @@ final class Responses {
         return root;
     }
 
-    private static void usage(ObjectNode root, GenerationResult r) {
+    /** The prompt counts once however many choices were made from it; completions add up. */
+    static int promptTokens(List<GenerationResult> results) {
+        return results.getFirst().promptTokens();
+    }
+
+    static int completionTokens(List<GenerationResult> results) {
+        int c = 0;
+        for (GenerationResult r : results) {
+            c += r.completionTokens();
+        }
+        return c;
+    }
+
+    private static void usage(ObjectNode root, List<GenerationResult> results) {
         ObjectNode u = root.putObject("usage");
-        u.put("prompt_tokens", r.promptTokens());
-        u.put("completion_tokens", r.completionTokens());
-        u.put("total_tokens", r.promptTokens() + r.completionTokens());
+        u.put("prompt_tokens", promptTokens(results));
+        u.put("completion_tokens", completionTokens(results));
+        u.put("total_tokens", promptTokens(results) + completionTokens(results));
     }
 
     private ObjectNode chatLogprob(TokenEvent e) {

@@ -1,5 +1,7 @@
 // Admission to a worker's decoding slots: a bounded wait in fair order. Tenants take turns (round robin), each
-// tenant's requests keep their arrival order, and a full queue answers 429 at once rather than piling up.
+// tenant's requests keep their arrival order, and a full queue answers 429 at once rather than piling up. A
+// request may need several slots (n choices); it gets them all at once or waits, so two such requests never
+// hold half of what each needs.
 package io.puhui.server.worker;
 
 import io.puhui.server.api.ApiException;
@@ -14,11 +16,14 @@ import java.util.concurrent.TimeoutException;
 final class SlotQueue {
     private final int slots;
     private final int maxWaiting;
-    private final Map<String, ArrayDeque<CompletableFuture<Void>>> waiting = new LinkedHashMap<>();
+    private final Map<String, ArrayDeque<Ticket>> waiting = new LinkedHashMap<>();
     private int free;
     private int waitingCount;
     /** Mean seconds a slot is held, for Retry-After; an exponential moving average. */
     private double meanHoldSeconds = 2;
+
+    private record Ticket(int count, CompletableFuture<Void> granted) {
+    }
 
     SlotQueue(int slots, int maxWaiting) {
         this.slots = slots;
@@ -26,10 +31,15 @@ final class SlotQueue {
         this.free = slots;
     }
 
-    /** A held slot; closing it lets the next waiter in. */
+    /** Held slots; closing them lets the next waiters in. */
     final class Slot implements AutoCloseable {
         private final long since = System.nanoTime();
+        private final int count;
         private boolean released;
+
+        private Slot(int count) {
+            this.count = count;
+        }
 
         @Override
         public void close() {
@@ -40,48 +50,60 @@ final class SlotQueue {
                 released = true;
                 double held = (System.nanoTime() - since) / 1e9;
                 meanHoldSeconds = 0.9 * meanHoldSeconds + 0.1 * held;
-                handOver();
+                free += count;
+                dispatch();
             }
         }
     }
 
-    /**
-     * Waits for a slot.
-     *
-     * @throws ApiException 429 when the queue is full, 503 when the wait exceeds {@code maxWait}
-     */
     Slot acquire(String tenant, long maxWaitMillis) throws InterruptedException {
-        CompletableFuture<Void> ticket;
+        return acquire(tenant, maxWaitMillis, 1);
+    }
+
+    /**
+     * Waits for {@code count} slots together.
+     *
+     * @throws ApiException 400 when more slots are asked than exist, 429 when the queue is full, 503 when the
+     *                      wait exceeds {@code maxWait}
+     */
+    Slot acquire(String tenant, long maxWaitMillis, int count) throws InterruptedException {
+        if (count > slots) {
+            throw ApiException.badRequest("n", "n = " + count + " choices need " + count + " decoding slots; this "
+                    + "model has " + slots + " (start it with more --slots, or ask for fewer choices)");
+        }
+        Ticket ticket;
         synchronized (this) {
-            if (free > 0 && waitingCount == 0) {
-                free--;
-                return new Slot();
+            if (free >= count && waitingCount == 0) {
+                free -= count;
+                return new Slot(count);
             }
             if (waitingCount >= maxWaiting) {
                 int retry = (int) Math.max(1, Math.ceil(meanHoldSeconds * (waitingCount + 1) / slots));
                 throw ApiException.busy("the model is busy: all " + slots + " slots are generating and the queue of "
                         + maxWaiting + " is full; retry in " + retry + " s", retry);
             }
-            ticket = new CompletableFuture<>();
+            ticket = new Ticket(count, new CompletableFuture<>());
             waiting.computeIfAbsent(tenant, t -> new ArrayDeque<>()).add(ticket);
             waitingCount++;
         }
         try {
-            ticket.get(maxWaitMillis, TimeUnit.MILLISECONDS);
-            return new Slot();
+            ticket.granted().get(maxWaitMillis, TimeUnit.MILLISECONDS);
+            return new Slot(count);
         } catch (TimeoutException | InterruptedException e) {
             synchronized (this) {
-                if (!ticket.isDone()) {
-                    ticket.cancel(false);
-                    ArrayDeque<CompletableFuture<Void>> q = waiting.get(tenant);
+                if (!ticket.granted().isDone()) {
+                    ticket.granted().cancel(false);
+                    ArrayDeque<Ticket> q = waiting.get(tenant);
                     if (q != null && q.remove(ticket)) {
                         waitingCount--;
                         if (q.isEmpty()) {
                             waiting.remove(tenant);
                         }
                     }
+                    dispatch(); // a smaller request behind this one may fit now
                 } else {
-                    handOver(); // granted just as we gave up: pass the slot on
+                    free += count; // granted just as we gave up: pass the slots on
+                    dispatch();
                 }
             }
             if (e instanceof InterruptedException ie) {
@@ -93,23 +115,30 @@ final class SlotQueue {
         }
     }
 
-    /** Gives a freed slot to the tenant whose turn it is, or keeps it free. Caller holds the lock. */
-    private void handOver() {
+    /**
+     * Grants free slots to waiters, tenant by tenant in turn. The tenant whose turn it is keeps it until its
+     * first request fits, so a request for many slots is not overtaken for ever by small ones. Caller holds
+     * the lock.
+     */
+    private void dispatch() {
         while (!waiting.isEmpty()) {
             var it = waiting.entrySet().iterator();
             var entry = it.next();
+            ArrayDeque<Ticket> q = entry.getValue();
+            Ticket next = q.peek();
+            if (next.count() > free) {
+                return;
+            }
             it.remove();
-            ArrayDeque<CompletableFuture<Void>> q = entry.getValue();
-            CompletableFuture<Void> next = q.poll();
+            q.poll();
             if (!q.isEmpty()) {
                 waiting.put(entry.getKey(), q); // to the back of the line of tenants
             }
             waitingCount--;
-            if (next.complete(null)) {
-                return;
+            if (next.granted().complete(null)) {
+                free -= next.count();
             }
         }
-        free++;
     }
 
     synchronized int waiting() {

@@ -128,101 +128,133 @@ public final class WorkerServer implements AutoCloseable {
         ctx.contentType("application/json").result(Json.write(node));
     }
 
+    /** An event of choice {@code index}: a TokenEvent, its GenerationResult, or the Throwable that ended it. */
+    private record Tagged(int index, Object event) {
+    }
+
     private void complete(Context ctx, CompletionJob.Kind kind) throws Exception {
         JsonNode body = Json.parseBody(ctx.bodyAsBytes());
         CompletionJob job = reader.read(body, kind);
         String tenant = ctx.header("x-puhui-tenant");
         String id = kind.idPrefix + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
         long createdAt = Instant.now().getEpochSecond();
-        try (SlotQueue.Slot slot = queue.acquire(tenant == null ? "" : tenant, config.maxQueueWaitMillis())) {
-            LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
+        int n = job.n();
+        try (SlotQueue.Slot slot = queue.acquire(tenant == null ? "" : tenant, config.maxQueueWaitMillis(), n)) {
+            LinkedBlockingQueue<Tagged> events = new LinkedBlockingQueue<>();
             AtomicBoolean gone = new AtomicBoolean();
-            TokenConstraint constraint = job.constraint() == null ? null : job.constraint().get();
-            BatchGenerator.Sequence seq = batch.submit(job.prompt(), job.options(), constraint, e -> {
-                events.add(e);
-                return !gone.get();
-            });
-            seq.result().whenComplete((r, err) -> events.add(r != null ? r : err));
-            GenerationResult result = job.stream() ? stream(ctx, job, id, createdAt, events, seq, gone)
-                    : whole(ctx, job, id, createdAt, events);
-            if (result != null) {
+            List<BatchGenerator.Sequence> seqs = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                int index = i;
+                TokenConstraint constraint = job.constraint() == null ? null : job.constraint().get();
+                BatchGenerator.Sequence seq = batch.submit(job.prompt(), job.optionsOf(i), constraint, e -> {
+                    events.add(new Tagged(index, e));
+                    return !gone.get();
+                });
+                seq.result().whenComplete((r, err) -> events.add(new Tagged(index, r != null ? r : err)));
+                seqs.add(seq);
+            }
+            List<GenerationResult> results = job.stream() ? stream(ctx, job, id, createdAt, events, seqs, gone)
+                    : whole(ctx, job, id, createdAt, events, seqs);
+            if (results != null) {
                 completed.incrementAndGet();
-                generatedTokens.addAndGet(result.completionTokens());
+                generatedTokens.addAndGet(Responses.completionTokens(results));
             }
         }
     }
 
-    private GenerationResult whole(Context ctx, CompletionJob job, String id, long createdAt,
-                                   LinkedBlockingQueue<Object> events) throws Exception {
-        List<TokenEvent> tokens = new ArrayList<>();
-        while (true) {
-            Object o = events.take();
-            if (o instanceof TokenEvent e) {
-                tokens.add(e);
-            } else if (o instanceof GenerationResult r) {
-                json(ctx, responses.whole(job, id, createdAt, r, tokens));
-                return r;
+    private List<GenerationResult> whole(Context ctx, CompletionJob job, String id, long createdAt,
+                                         LinkedBlockingQueue<Tagged> events, List<BatchGenerator.Sequence> seqs)
+            throws Exception {
+        int n = seqs.size();
+        List<List<TokenEvent>> tokens = new ArrayList<>(n);
+        GenerationResult[] results = new GenerationResult[n];
+        for (int i = 0; i < n; i++) {
+            tokens.add(new ArrayList<>());
+        }
+        int done = 0;
+        while (done < n) {
+            Tagged t = events.take();
+            if (t.event() instanceof TokenEvent e) {
+                tokens.get(t.index()).add(e);
+            } else if (t.event() instanceof GenerationResult r) {
+                results[t.index()] = r;
+                done++;
             } else {
-                throw failure((Throwable) o);
+                seqs.forEach(BatchGenerator.Sequence::cancel);
+                throw failure((Throwable) t.event());
             }
         }
+        List<GenerationResult> all = List.of(results);
+        json(ctx, responses.whole(job, id, createdAt, all, tokens));
+        return all;
     }
 
-    private GenerationResult stream(Context ctx, CompletionJob job, String id, long createdAt,
-                                    LinkedBlockingQueue<Object> events, BatchGenerator.Sequence seq,
-                                    AtomicBoolean gone) throws Exception {
+    private List<GenerationResult> stream(Context ctx, CompletionJob job, String id, long createdAt,
+                                          LinkedBlockingQueue<Tagged> events, List<BatchGenerator.Sequence> seqs,
+                                          AtomicBoolean gone) throws Exception {
         ctx.status(200);
         var res = ctx.res();
         res.setContentType("text/event-stream; charset=utf-8");
         res.setHeader("Cache-Control", "no-cache");
         res.setHeader("X-Accel-Buffering", "no");
         OutputStream out = res.getOutputStream();
-        boolean first = true;
+        int n = seqs.size();
+        boolean[] first = new boolean[n];
+        java.util.Arrays.fill(first, true);
+        GenerationResult[] results = new GenerationResult[n];
+        int done = 0;
         try {
-            List<Object> drained = new ArrayList<>();
+            List<Tagged> drained = new ArrayList<>();
             while (true) {
                 drained.clear();
                 drained.add(events.take());
                 events.drainTo(drained); // tokens that piled up while we wrote go out in one write
                 StringBuilder frames = new StringBuilder();
-                GenerationResult done = null;
-                for (Object o : drained) {
-                    if (o instanceof TokenEvent e) {
-                        if (!e.text().isEmpty() || (job.logprobs() && e.token() >= 0) || first) {
+                for (Tagged t : drained) {
+                    int i = t.index();
+                    if (t.event() instanceof TokenEvent e) {
+                        if (!e.text().isEmpty() || (job.logprobs() && e.token() >= 0) || first[i]) {
                             List<TokenEvent> lp = e.token() >= 0 ? List.of(e) : List.of();
-                            frame(frames, responses.chunk(job, id, createdAt, e.text(), lp, first));
-                            first = false;
+                            frame(frames, responses.chunk(job, id, createdAt, i, e.text(), lp, first[i]));
+                            first[i] = false;
                         }
-                    } else if (o instanceof GenerationResult r) {
-                        if (first) {
-                            frame(frames, responses.chunk(job, id, createdAt, "", List.of(), true));
+                    } else if (t.event() instanceof GenerationResult r) {
+                        if (first[i]) {
+                            frame(frames, responses.chunk(job, id, createdAt, i, "", List.of(), true));
+                            first[i] = false;
                         }
-                        frame(frames, responses.finalChunk(job, id, createdAt, r));
-                        if (job.includeUsage()) {
-                            frame(frames, responses.usageChunk(job, id, createdAt, r));
-                        }
-                        // token counts for the gateway's usage records, as an SSE comment that clients skip
-                        frames.append(USAGE_COMMENT).append("{\"prompt_tokens\":").append(r.promptTokens())
-                                .append(",\"completion_tokens\":").append(r.completionTokens()).append("}\n\n");
-                        frames.append("data: [DONE]\n\n");
-                        done = r;
+                        frame(frames, responses.finalChunk(job, id, createdAt, i, r));
+                        results[i] = r;
+                        done++;
                     } else {
-                        ApiException e = failure((Throwable) o);
+                        seqs.forEach(BatchGenerator.Sequence::cancel);
+                        ApiException e = failure((Throwable) t.event());
                         frame(frames, Json.write(e.toJson(Json.MAPPER)));
                         out.write(frames.toString().getBytes(StandardCharsets.UTF_8));
                         out.flush();
                         return null;
                     }
                 }
+                List<GenerationResult> all = null;
+                if (done == n) {
+                    all = List.of(results);
+                    if (job.includeUsage()) {
+                        frame(frames, responses.usageChunk(job, id, createdAt, all));
+                    }
+                    // token counts for the gateway's usage records, as an SSE comment that clients skip
+                    frames.append(USAGE_COMMENT).append("{\"prompt_tokens\":").append(Responses.promptTokens(all))
+                            .append(",\"completion_tokens\":").append(Responses.completionTokens(all)).append("}\n\n");
+                    frames.append("data: [DONE]\n\n");
+                }
                 out.write(frames.toString().getBytes(StandardCharsets.UTF_8));
                 out.flush();
-                if (done != null) {
-                    return done;
+                if (all != null) {
+                    return all;
                 }
             }
         } catch (IOException clientGone) {
             gone.set(true);
-            seq.cancel(); // the slot is free at the next step
+            seqs.forEach(BatchGenerator.Sequence::cancel); // the slots are free at the next step
             return null;
         }
     }

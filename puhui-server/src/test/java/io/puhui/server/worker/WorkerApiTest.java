@@ -108,6 +108,45 @@ class WorkerApiTest {
     }
 
     @Test
+    void nChoicesAreTheSameAsSeparateRequestsWithConsecutiveSeeds() {
+        CompletionCreateParams.Builder base = CompletionCreateParams.builder().model("stories")
+                .prompt("Once upon a time").maxTokens(24).temperature(0.9);
+        Completion three = client.completions().create(base.n(3L).seed(42L).build());
+        assertThat(three.choices()).extracting(com.openai.models.completions.CompletionChoice::index)
+                .containsExactly(0L, 1L, 2L);
+        for (int i = 0; i < 3; i++) {
+            Completion alone = client.completions().create(base.n(1L).seed(42L + i).build());
+            assertThat(three.choices().get(i).text()).as("choice %d", i).isEqualTo(alone.choices().get(0).text());
+        }
+        assertThat(three.usage().orElseThrow().promptTokens()).isEqualTo(5);
+        assertThat(three.usage().orElseThrow().completionTokens()).isEqualTo(3 * 24);
+
+        // streamed: the deltas of each index add up to that choice's text
+        StringBuilder[] streamed = {new StringBuilder(), new StringBuilder(), new StringBuilder()};
+        List<com.openai.models.completions.Completion> chunks = new ArrayList<>();
+        try (StreamResponse<Completion> s = client.completions().createStreaming(base.n(3L).seed(42L).build())) {
+            s.stream().forEach(ch -> {
+                chunks.add(ch);
+                ch.choices().forEach(c -> streamed[(int) c.index()].append(c.text()));
+            });
+        }
+        for (int i = 0; i < 3; i++) {
+            assertThat(streamed[i].toString()).isEqualTo(three.choices().get(i).text());
+        }
+        long finished = chunks.stream().flatMap(c -> c.choices().stream()).filter(c -> c._finishReason().asKnown().isPresent())
+                .count();
+        assertThat(finished).isEqualTo(3);
+    }
+
+    @Test
+    void moreChoicesThanSlotsIsAClearError() {
+        var e = org.assertj.core.api.Assertions.catchThrowableOfType(com.openai.errors.BadRequestException.class,
+                () -> client.completions().create(CompletionCreateParams.builder().model("stories").prompt("Hi")
+                        .maxTokens(4).n(5L).build()));
+        assertThat(e.getMessage()).contains("5 decoding slots", "has 4");
+    }
+
+    @Test
     void logprobsAreTheModelsAndTopAlternativesComeSorted() {
         ChatCompletion c = client.chat().completions().create(ChatCompletionCreateParams.builder().model("stories")
                 .addUserMessage("Once upon a time").maxCompletionTokens(8).temperature(0.0).logprobs(true)
@@ -127,6 +166,11 @@ class WorkerApiTest {
 
     @Test
     void aClientThatGoesAwayFreesItsSlot() throws Exception {
+        // a request of another test may still be finishing after its client read the end: let it count first
+        long settle = System.currentTimeMillis() + 5000;
+        while (health().path("busy").asInt() != 0 && System.currentTimeMillis() < settle) {
+            Thread.sleep(20);
+        }
         long completedBefore = health().path("completed").asLong();
         var http = java.net.http.HttpClient.newHttpClient();
         var body = "{\"model\": \"stories\", \"prompt\": \"Once\", \"max_tokens\": 400, \"ignore_eos\": true, "
