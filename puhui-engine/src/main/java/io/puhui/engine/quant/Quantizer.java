@@ -87,14 +87,9 @@ public final class Quantizer {
         final float[] search = new float[StepSearch.scratchSize()];
     }
 
-    /** The asymmetric scale search, a vector of candidates at a time where the CPU allows (same results). */
-    private static float qkx(Scratch s, int n, int nmax, float[] x, int xo, float[] weights, int wo, byte[] L, int lo,
-            float[] minOut, int mo, byte[] laux, float rmin, float rdelta, int nstep, boolean useMad) {
-        if (StepSearch.active()) {
-            return StepSearch.makeQkx(n, nmax, x, xo, weights, wo, L, lo, minOut, mo, rmin, rdelta, nstep, useMad,
-                    s.search);
-        }
-        return ScaleSearch.makeQkx(n, nmax, x, xo, weights, wo, L, lo, minOut, mo, laux, rmin, rdelta, nstep, useMad);
+    /** The scratch for the vector candidate loops once they are compiled, else null (the scalar loops). */
+    private static float[] lanes(Scratch s) {
+        return StepSearch.active() ? s.search : null;
     }
 
     private static void quantizeRow(GgmlType type, float[] x, int xo, int n, float[] qw, byte[] y, int yo,
@@ -242,20 +237,20 @@ public final class Quantizer {
             }
             switch (type) {
                 case Q4_0 -> {
-                    float d = ScaleSearch.makeQx(32, 8, x, bx, L, 0, 1, s.weights, 0);
+                    float d = ScaleSearch.makeQx(32, 8, x, bx, L, 0, 1, s.weights, 0, lanes(s));
                     putF16(y, by, d);
                     for (int j = 0; j < 16; j++) {
                         y[by + 2 + j] = (byte) (L[j] | (L[j + 16] << 4));
                     }
                 }
                 case Q5_0 -> {
-                    float d = ScaleSearch.makeQx(32, 16, x, bx, L, 0, 1, s.weights, 0);
+                    float d = ScaleSearch.makeQx(32, 16, x, bx, L, 0, 1, s.weights, 0, lanes(s));
                     putF16(y, by, d);
                     packQ5(L, y, by + 2, by + 6);
                 }
                 case Q4_1 -> {
-                    float d = qkx(s, 32, 15, x, bx, s.weights, 0, L, 0, s.mins, 0, s.aux, -0.9f, 0.05f,
-                            36, false);
+                    float d = ScaleSearch.makeQkx(32, 15, x, bx, s.weights, 0, L, 0, s.mins, 0, s.aux, -0.9f, 0.05f,
+                            36, false, lanes(s));
                     putF16(y, by, d);
                     putF16(y, by + 2, -s.mins[0]);
                     for (int j = 0; j < 16; j++) {
@@ -263,8 +258,8 @@ public final class Quantizer {
                     }
                 }
                 default -> {
-                    float d = qkx(s, 32, 31, x, bx, s.weights, 0, L, 0, s.mins, 0, s.aux, -0.9f, 0.05f,
-                            36, false);
+                    float d = ScaleSearch.makeQkx(32, 31, x, bx, s.weights, 0, L, 0, s.mins, 0, s.aux, -0.9f, 0.05f,
+                            36, false, lanes(s));
                     putF16(y, by, d);
                     putF16(y, by + 2, -s.mins[0]);
                     packQ5(L, y, by + 4, by + 8);
@@ -400,8 +395,8 @@ public final class Quantizer {
             for (int l = 0; l < 16; l++) {
                 s.weights[l] = Math.abs(x[xo + 16 * j + l]);
             }
-            s.scales[j] = qkx(s, 16, 3, x, xo + 16 * j, s.weights, 0, L, 16 * j, s.mins, j, s.aux,
-                    -0.5f, 0.1f, 15, true);
+            s.scales[j] = ScaleSearch.makeQkx(16, 3, x, xo + 16 * j, s.weights, 0, L, 16 * j, s.mins, j, s.aux,
+                    -0.5f, 0.1f, 15, true, lanes(s));
             if (s.scales[j] > maxScale) {
                 maxScale = s.scales[j];
             }
@@ -467,8 +462,8 @@ public final class Quantizer {
                 sw += s.weights[l];
             }
             s.sumWeights[j] = sw;
-            s.scales[j] = qkx(s, 16, 3, x, xo + 16 * j, s.weights, 0, L, 16 * j, s.mins, j, s.aux,
-                    -0.9f, 0.05f, 36, false);
+            s.scales[j] = ScaleSearch.makeQkx(16, 3, x, xo + 16 * j, s.weights, 0, L, 16 * j, s.mins, j, s.aux,
+                    -0.9f, 0.05f, 36, false, lanes(s));
         }
         float dm = ScaleSearch.makeQp(16, 15, s.scales, s.levelsOfScales, s.sumWeights);
         float mm = ScaleSearch.makeQp(16, 15, s.mins, s.levelsOfMins, s.sumWeights);
@@ -572,13 +567,14 @@ public final class Quantizer {
                 sw += s.weights[l];
             }
             s.sumWeights[j] = sw;
-            s.scales[j] = ScaleSearch.makeQx(16, 4, x, xo + 16 * j, L, 16 * j, 1, s.weights, 0);
+            s.scales[j] = ScaleSearch.makeQx(16, 4, x, xo + 16 * j, L, 16 * j, 1, s.weights, 0, lanes(s));
         }
         int so = yo + 96;
         for (int j = 0; j < 12; j++) {
             y[so + j] = 0;
         }
-        float dBlock = ScaleSearch.makeQx(16, 32, s.scales, 0, s.levelsOfScales, 0, 1, s.sumWeights, 0);
+        float dBlock = ScaleSearch.makeQx(16, 32, s.scales, 0, s.levelsOfScales, 0, 1, s.sumWeights, 0,
+                lanes(s));
         for (int j = 0; j < 16; j++) {
             packQ3Scales(y, so, j, s.levelsOfScales[j]);
         }
@@ -623,8 +619,8 @@ public final class Quantizer {
                 for (int l = 0; l < 32; l++) {
                     s.weights[l] = avX + Math.abs(x[xo + 32 * j + l]);
                 }
-                s.scales[j] = qkx(s, 32, nmax, x, xo + 32 * j, s.weights, 0, L, 32 * j, s.mins, j,
-                        s.aux, five ? -0.5f : -1f, 0.1f, five ? 15 : 20, false);
+                s.scales[j] = ScaleSearch.makeQkx(32, nmax, x, xo + 32 * j, s.weights, 0, L, 32 * j, s.mins, j,
+                        s.aux, five ? -0.5f : -1f, 0.1f, five ? 15 : 20, false, lanes(s));
                 if (s.scales[j] > maxScale) {
                     maxScale = s.scales[j];
                 }
@@ -657,8 +653,8 @@ public final class Quantizer {
                     sw += s.weights[l];
                 }
                 s.sumWeights[j] = sw;
-                s.scales[j] = qkx(s, 32, nmax, x, xo + 32 * j, s.weights, 0, L, 32 * j, s.mins, j,
-                        s.aux, -0.9f, 0.05f, 36, false);
+                s.scales[j] = ScaleSearch.makeQkx(32, nmax, x, xo + 32 * j, s.weights, 0, L, 32 * j, s.mins, j,
+                        s.aux, -0.9f, 0.05f, 36, false, lanes(s));
             }
             float dBlock = ScaleSearch.makeQp(8, 63, s.scales, s.levelsOfScales, s.sumWeights);
             float mBlock = ScaleSearch.makeQp(8, 63, s.mins, s.levelsOfMins, s.sumWeights);
@@ -724,7 +720,7 @@ public final class Quantizer {
         float maxScale = 0;
         float maxAbsScale = 0;
         for (int ib = 0; ib < 16; ib++) {
-            float scale = ScaleSearch.makeQx(16, 32, x, xo + 16 * ib, L, 16 * ib, 1, qw, qo + 16 * ib);
+            float scale = ScaleSearch.makeQx(16, 32, x, xo + 16 * ib, L, 16 * ib, 1, qw, qo + 16 * ib, lanes(s));
             s.scales[ib] = scale;
             float abs = Math.abs(scale);
             if (abs > maxAbsScale) {

@@ -39,15 +39,11 @@ final class ScaleSearch {
     /**
      * Symmetric quantization of {@code n} values to levels {@code [-nmax, nmax-1]} (stored shifted by nmax in
      * {@code L}), searching scales around {@code nmax/max} for the least weighted squared error. Returns the scale.
+     * With {@code lanes} (scratch of {@link StepSearch#scratchSize()}) the candidates of rmse type 1 are tried a
+     * vector at a time, with the same result.
      */
-    static float makeQx(int n, int nmax, float[] x, int xo, byte[] L, int lo, int rmseType, float[] qw, int qo) {
-        if (rmseType == 1 && StepSearch.active()) {
-            return StepSearch.makeQx1(n, nmax, x, xo, L, lo, qw, qo);
-        }
-        return makeQxScalar(n, nmax, x, xo, L, lo, rmseType, qw, qo);
-    }
-
-    static float makeQxScalar(int n, int nmax, float[] x, int xo, byte[] L, int lo, int rmseType, float[] qw, int qo) {
+    static float makeQx(int n, int nmax, float[] x, int xo, byte[] L, int lo, int rmseType, float[] qw, int qo,
+            float[] lanes) {
         float max = 0;
         float amax = 0;
         for (int i = 0; i < n; i++) {
@@ -91,6 +87,9 @@ final class ScaleSearch {
             return suml2 > 0 ? 0.5f * (scale + 1 / iscale) : 1 / iscale;
         }
         float best = scale * sumlx;
+        if (lanes != null && rmseType == 1) {
+            return StepSearch.qxCandidates(n, nmax, x, xo, L, lo, qw, qo, max, scale, best, lanes);
+        }
         for (int is = -9; is <= 9; is++) {
             if (is == 0) {
                 continue;
@@ -181,10 +180,12 @@ final class ScaleSearch {
      * Asymmetric quantization (scale and min) of {@code n} values to levels {@code [0, nmax]}, trying
      * {@code nstep+1} scales from {@code rmin + nmax} in steps of {@code rdelta} and keeping the one with the
      * least weighted error (absolute when {@code useMad}). Returns the scale; {@code minOut[mo]} gets -min.
-     * With {@code weights == null} a value's weight is its square (the k-quant importance form).
+     * With {@code weights == null} a value's weight is its square (the k-quant importance form). With
+     * {@code lanes} (scratch of {@link StepSearch#scratchSize()}) and weights the candidates are tried a vector
+     * at a time, with the same result.
      */
     static float makeQkx(int n, int nmax, float[] x, int xo, float[] weights, int wo, byte[] L, int lo,
-            float[] minOut, int mo, byte[] laux, float rmin, float rdelta, int nstep, boolean useMad) {
+            float[] minOut, int mo, byte[] laux, float rmin, float rdelta, int nstep, boolean useMad, float[] lanes) {
         float min = x[xo];
         float max = x[xo];
         float sumW = weights != null ? weights[wo] : x[xo] * x[xo];
@@ -226,6 +227,10 @@ final class ScaleSearch {
         if (nstep < 1) {
             minOut[mo] = -min;
             return scale;
+        }
+        if (lanes != null && weights != null) {
+            return StepSearch.qkxCandidates(n, nmax, x, xo, weights, wo, L, lo, minOut, mo, rmin, rdelta, nstep,
+                    useMad, lanes, min, max, sumW, sumX, scale, bestError);
         }
         for (int is = 0; is <= nstep; is++) {
             iscale = (rmin + rdelta * is + nmax) / (max - min);

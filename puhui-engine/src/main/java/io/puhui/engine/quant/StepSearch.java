@@ -51,14 +51,15 @@ final class StepSearch {
         float[] x = {-1f, 0.25f};
         float[] w = {1f, 0.5f};
         byte[] l = new byte[2];
+        byte[] aux = new byte[2];
         float[] min = new float[1];
         float[] scratch = new float[scratchSize()];
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (System.nanoTime() < deadline) {
             long t0 = System.nanoTime();
             for (int i = 0; i < 2000; i++) {
-                makeQkx(2, 15, x, 0, w, 0, l, 0, min, 0, -1f, 0.1f, 20, (i & 1) == 0, scratch);
-                makeQx1(2, 32, x, 0, l, 0, (i & 2) == 0 ? w : null, 0);
+                ScaleSearch.makeQkx(2, 15, x, 0, w, 0, l, 0, min, 0, aux, -1f, 0.1f, 20, (i & 1) == 0, scratch);
+                ScaleSearch.makeQx(2, 32, x, 0, l, 0, 1, (i & 2) == 0 ? w : null, 0, scratch);
             }
             long perCall = (System.nanoTime() - t0) / 4000;
             if (perCall < 1500) {
@@ -75,52 +76,13 @@ final class StepSearch {
     }
 
     /**
-     * {@link ScaleSearch#makeQkx} with the candidate scales evaluated a vector at a time. Same arguments, same
-     * results; {@code weights} must not be null.
+     * The candidate loop of {@link ScaleSearch#makeQkx}, a vector of candidates at a time. It starts where the
+     * scalar search stands after its first guess ({@code min}, {@code max}, the weight sums, {@code scale},
+     * {@code bestError}, with that guess's levels in {@code L}) and ends as the scalar loop would.
      */
-    static float makeQkx(int n, int nmax, float[] x, int xo, float[] weights, int wo, byte[] L, int lo,
-            float[] minOut, int mo, float rmin, float rdelta, int nstep, boolean useMad, float[] scratch) {
-        float min = x[xo];
-        float max = x[xo];
-        float sumW = weights[wo];
-        float sumX = sumW * x[xo];
-        for (int i = 1; i < n; i++) {
-            float xi = x[xo + i];
-            if (xi < min) {
-                min = xi;
-            }
-            if (xi > max) {
-                max = xi;
-            }
-            float w = weights[wo + i];
-            sumW += w;
-            sumX += w * xi;
-        }
-        if (min > 0) {
-            min = 0;
-        }
-        if (max == min) {
-            for (int i = 0; i < n; i++) {
-                L[lo + i] = 0;
-            }
-            minOut[mo] = -min;
-            return 0f;
-        }
-        float iscale = nmax / (max - min);
-        float scale = 1 / iscale;
-        float bestError = 0;
-        for (int i = 0; i < n; i++) {
-            float xi = x[xo + i];
-            int l = Math.max(0, Math.min(nmax, ScaleSearch.nearestInt(iscale * (xi - min))));
-            L[lo + i] = (byte) l;
-            float diff = scale * l + min - xi;
-            diff = useMad ? Math.abs(diff) : diff * diff;
-            bestError += weights[wo + i] * diff;
-        }
-        if (nstep < 1) {
-            minOut[mo] = -min;
-            return scale;
-        }
+    static float qkxCandidates(int n, int nmax, float[] x, int xo, float[] weights, int wo, byte[] L, int lo,
+            float[] minOut, int mo, float rmin, float rdelta, int nstep, boolean useMad, float[] scratch,
+            float min, float max, float sumW, float sumX, float scale, float bestError) {
         // A candidate that wins changes min, which every later candidate depends on. So each pass evaluates the
         // next LANES candidates with the current min, takes the first winner in order (the ones before it lost,
         // exactly as the scalar loop found), and starts the next pass after it.
@@ -188,59 +150,27 @@ final class StepSearch {
         return scale;
     }
 
-    /** Scratch floats {@link #makeQkx} needs. */
+    /** Scratch floats the candidate loops need. */
     static int scratchSize() {
-        return 5 * LANES;
+        return Math.max(5 * LANES, 3 * ((18 + LANES - 1) / LANES * LANES));
     }
 
     private static FloatVector levels(FloatVector iscale, float centered, IntVector zero, IntVector top) {
         return (FloatVector) nearest(iscale.mul(centered)).max(zero).min(top).convert(VectorOperators.I2F, 0);
     }
 
-    private static final ThreadLocal<float[]> QX_SCRATCH = ThreadLocal.withInitial(() -> new float[2 * 32]);
-
     /**
-     * {@link ScaleSearch#makeQx} for rmse type 1 (weights {@code qw}, or each value's square when null), with
-     * the 18 candidate scales evaluated a vector at a time. Candidates do not depend on each other here, only
-     * the running best does, so all are summed first and then compared in order.
+     * The candidate loop of {@link ScaleSearch#makeQx} for rmse type 1 (weights {@code qw}, or each value's
+     * square when null): the 18 candidate scales are summed a vector at a time (they do not depend on each
+     * other, only the running best does), then compared in order as the scalar loop does. Starts from the first
+     * guess's {@code scale} and {@code best}, with its levels in {@code L}.
      */
-    static float makeQx1(int n, int nmax, float[] x, int xo, byte[] L, int lo, float[] qw, int qo) {
-        float max = 0;
-        float amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xo + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xo + i];
-            }
-        }
-        if (amax < ScaleSearch.GROUP_MAX_EPS) {
-            for (int i = 0; i < n; i++) {
-                L[lo + i] = 0;
-            }
-            return 0f;
-        }
-        float iscale = -nmax / max;
-        float sumlx = 0;
-        float suml2 = 0;
-        for (int i = 0; i < n; i++) {
-            float xi = x[xo + i];
-            int l = Math.max(-nmax, Math.min(nmax - 1, ScaleSearch.nearestInt(iscale * xi)));
-            L[lo + i] = (byte) (l + nmax);
-            float w = qw != null ? qw[qo + i] : xi * xi;
-            sumlx += w * xi * l;
-            suml2 += w * l * l;
-        }
-        float scale = suml2 != 0 ? sumlx / suml2 : 0f;
-        float best = scale * sumlx;
+    static float qxCandidates(int n, int nmax, float[] x, int xo, byte[] L, int lo, float[] qw, int qo, float max,
+            float scale, float best, float[] scratch) {
         // candidates is = -9..-1, 1..9 in that order
         final int steps = 18;
         int padded = (steps + LANES - 1) / LANES * LANES;
-        float[] sc = QX_SCRATCH.get();
-        if (sc.length < 3 * padded) {
-            sc = new float[3 * padded];
-            QX_SCRATCH.set(sc);
-        }
+        float[] sc = scratch;
         for (int k = 0; k < padded; k++) {
             int is = candidate(Math.min(k, steps - 1));
             sc[k] = -(nmax + 0.1f * is) / max;

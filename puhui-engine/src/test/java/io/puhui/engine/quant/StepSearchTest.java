@@ -32,8 +32,10 @@ class StepSearchTest {
             byte[] lb = new byte[n];
             float[] ma = new float[1];
             float[] mb = new float[1];
-            float a = ScaleSearch.makeQkx(n, nmax, x, 0, w, 0, la, 0, ma, 0, new byte[n], rmin, rdelta, nstep, mad);
-            float b = StepSearch.makeQkx(n, nmax, x, 0, w, 0, lb, 0, mb, 0, rmin, rdelta, nstep, mad, scratch);
+            float a = ScaleSearch.makeQkx(n, nmax, x, 0, w, 0, la, 0, ma, 0, new byte[n], rmin, rdelta, nstep, mad,
+                    null);
+            float b = ScaleSearch.makeQkx(n, nmax, x, 0, w, 0, lb, 0, mb, 0, new byte[n], rmin, rdelta, nstep, mad,
+                    scratch);
             assertThat(Float.floatToRawIntBits(b)).as("scale, trial %d", trial).isEqualTo(Float.floatToRawIntBits(a));
             assertThat(Float.floatToRawIntBits(mb[0])).as("min, trial %d", trial)
                     .isEqualTo(Float.floatToRawIntBits(ma[0]));
@@ -61,8 +63,8 @@ class StepSearchTest {
             }
             byte[] la = new byte[n];
             byte[] lb = new byte[n];
-            float a = ScaleSearch.makeQxScalar(n, nmax, x, 0, la, 0, 1, w, 0);
-            float b = StepSearch.makeQx1(n, nmax, x, 0, lb, 0, w, 0);
+            float a = ScaleSearch.makeQx(n, nmax, x, 0, la, 0, 1, w, 0, null);
+            float b = ScaleSearch.makeQx(n, nmax, x, 0, lb, 0, 1, w, 0, new float[StepSearch.scratchSize()]);
             assertThat(Float.floatToRawIntBits(b)).as("scale, trial %d", trial).isEqualTo(Float.floatToRawIntBits(a));
             assertThat(lb).as("levels, trial %d", trial).isEqualTo(la);
         }
