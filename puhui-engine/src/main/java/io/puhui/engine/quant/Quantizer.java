@@ -216,8 +216,8 @@ public final class Quantizer {
                 switch (type) {
                     case Q4_0 -> q4_0(x, bx, y, by);
                     case Q4_1 -> q4_1(x, bx, y, by);
-                    case Q5_0 -> q5_0(x, bx, y, by);
-                    default -> q5_1(x, bx, y, by);
+                    case Q5_0 -> q5_0(x, bx, y, by, s.levels);
+                    default -> q5_1(x, bx, y, by, s.levels);
                 }
             }
             return;
@@ -282,15 +282,7 @@ public final class Quantizer {
     }
 
     private static void q4_0(float[] x, int xo, byte[] y, int yo) {
-        float amax = 0;
-        float max = 0;
-        for (int j = 0; j < 32; j++) {
-            float v = x[xo + j];
-            if (amax < Math.abs(v)) {
-                amax = Math.abs(v);
-                max = v;
-            }
-        }
+        float max = ScaleSearch.largestMagnitude(x, xo, 32);
         float d = max / -8;
         float id = d != 0 ? 1f / d : 0f;
         putF16(y, yo, d);
@@ -324,31 +316,18 @@ public final class Quantizer {
         }
     }
 
-    private static void q5_0(float[] x, int xo, byte[] y, int yo) {
-        float amax = 0;
-        float max = 0;
-        for (int j = 0; j < 32; j++) {
-            float v = x[xo + j];
-            if (amax < Math.abs(v)) {
-                amax = Math.abs(v);
-                max = v;
-            }
-        }
+    private static void q5_0(float[] x, int xo, byte[] y, int yo, byte[] L) {
+        float max = ScaleSearch.largestMagnitude(x, xo, 32);
         float d = max / -16;
         float id = d != 0 ? 1f / d : 0f;
         putF16(y, yo, d);
-        int qh = 0;
-        for (int j = 0; j < 16; j++) {
-            int a = Math.min(31, (byte) (int) (x[xo + j] * id + 16.5f)) & 0xFF;
-            int b = Math.min(31, (byte) (int) (x[xo + 16 + j] * id + 16.5f)) & 0xFF;
-            y[yo + 6 + j] = (byte) ((a & 0x0F) | ((b & 0x0F) << 4));
-            qh |= ((a & 0x10) >>> 4) << j;
-            qh |= ((b & 0x10) >>> 4) << (j + 16);
+        for (int j = 0; j < 32; j++) {
+            L[j] = (byte) Math.min(31, (byte) (int) (x[xo + j] * id + 16.5f));
         }
-        putInt(y, yo + 2, qh);
+        packQ5(L, y, yo + 2, yo + 6);
     }
 
-    private static void q5_1(float[] x, int xo, byte[] y, int yo) {
+    private static void q5_1(float[] x, int xo, byte[] y, int yo, byte[] L) {
         float min = Float.MAX_VALUE;
         float max = -Float.MAX_VALUE;
         for (int j = 0; j < 32; j++) {
@@ -364,15 +343,10 @@ public final class Quantizer {
         float id = d != 0 ? 1f / d : 0f;
         putF16(y, yo, d);
         putF16(y, yo + 2, min);
-        int qh = 0;
-        for (int j = 0; j < 16; j++) {
-            int a = (int) ((x[xo + j] - min) * id + 0.5f) & 0xFF;
-            int b = (int) ((x[xo + 16 + j] - min) * id + 0.5f) & 0xFF;
-            y[yo + 8 + j] = (byte) ((a & 0x0F) | ((b & 0x0F) << 4));
-            qh |= ((a & 0x10) >>> 4) << j;
-            qh |= ((b & 0x10) >>> 4) << (j + 16);
+        for (int j = 0; j < 32; j++) {
+            L[j] = (byte) (int) ((x[xo + j] - min) * id + 0.5f);
         }
-        putInt(y, yo + 4, qh);
+        packQ5(L, y, yo + 4, yo + 8);
     }
 
     // ---- k-quants: super-blocks of 256
@@ -783,15 +757,8 @@ public final class Quantizer {
             float v = x[xo + j];
             s.weights[j] = qw != null ? qw[qo + j] * (float) Math.sqrt(sigma2 + v * v) : v * v;
         }
-        float amax = 0;
-        float max = 0;
-        for (int j = 0; j < 32; j++) {
-            float ax = Math.abs(x[xo + j]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xo + j];
-            }
-        }
+        float max = ScaleSearch.largestMagnitude(x, xo, 32);
+        float amax = Math.abs(max);
         float scale = 0;
         if (amax >= ScaleSearch.GROUP_MAX_EPS) {
             float d = -max / values[0];

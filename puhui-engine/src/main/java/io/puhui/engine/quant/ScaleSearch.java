@@ -19,6 +19,20 @@ final class ScaleSearch {
         return (bits & 0x007fffff) - 0x00400000;
     }
 
+    /** The first of the {@code n} values with the largest magnitude, sign kept (0 when all are 0). */
+    static float largestMagnitude(float[] x, int xo, int n) {
+        float max = 0;
+        float amax = 0;
+        for (int i = 0; i < n; i++) {
+            float ax = Math.abs(x[xo + i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[xo + i];
+            }
+        }
+        return max;
+    }
+
     private static int clamp(int v, int lo, int hi) {
         return Math.max(lo, Math.min(hi, v));
     }
@@ -44,15 +58,8 @@ final class ScaleSearch {
      */
     static float makeQx(int n, int nmax, float[] x, int xo, byte[] L, int lo, int rmseType, float[] qw, int qo,
             float[] lanes) {
-        float max = 0;
-        float amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xo + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xo + i];
-            }
-        }
+        float max = largestMagnitude(x, xo, n);
+        float amax = Math.abs(max);
         if (amax < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) {
                 L[lo + i] = 0;
@@ -118,15 +125,8 @@ final class ScaleSearch {
 
     /** Q3_K's symmetric search: levels in [-nmax, nmax-1], refined one value at a time. */
     static float makeQ3(int n, int nmax, float[] x, int xo, byte[] L, int lo) {
-        float max = 0;
-        float amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xo + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xo + i];
-            }
-        }
+        float max = largestMagnitude(x, xo, n);
+        float amax = Math.abs(max);
         if (amax < GROUP_MAX_EPS) {
             for (int i = 0; i < n; i++) {
                 L[lo + i] = 0;
