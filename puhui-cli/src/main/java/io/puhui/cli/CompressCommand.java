@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -41,8 +42,8 @@ final class CompressCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.gguf", description = "Where to write.")
     Path output;
 
-    @Option(names = "--threads", paramLabel = "K", description = "Threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--imatrix", paramLabel = "M.imatrix",
             description = "Importance matrix from `puhui imatrix` (or llama-imatrix) to steer the quantizer.")
@@ -79,16 +80,11 @@ final class CompressCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (!Files.isRegularFile(input)) {
-            throw new Main.UsageException("no such model file: " + input);
-        }
+        Main.existingFile(input, "model file");
         if (Files.isDirectory(output)) {
             throw new Main.UsageException(output + " is a directory; give a file name");
         }
-        int k = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (k < 1) {
-            throw new Main.UsageException("--threads must be at least 1");
-        }
+        int k = threads.count();
         Long budget = budget();
         if ((type == null) == (budget == null)) {
             throw new Main.UsageException("give either --type T (one of " + QuantMix.names()

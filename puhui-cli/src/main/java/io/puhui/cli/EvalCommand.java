@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -35,8 +36,8 @@ final class EvalCommand implements Callable<Integer> {
             description = "Tokens per chunk (default ${DEFAULT-VALUE}; the second half of each is scored).")
     int ctx;
 
-    @Option(names = "--threads", paramLabel = "K", description = "Threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--json", description = "Print the report as JSON instead of a table.")
     boolean json;
@@ -46,15 +47,10 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int k = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (k < 1) {
-            throw new Main.UsageException("--threads must be at least 1");
-        }
-        if (!Files.isRegularFile(model)) {
-            throw new Main.UsageException("no such model file: " + model);
-        }
-        if (reference != null && !Files.isRegularFile(reference)) {
-            throw new Main.UsageException("no such reference file: " + reference);
+        int k = threads.count();
+        Main.existingFile(model, "model file");
+        if (reference != null) {
+            Main.existingFile(reference, "reference file");
         }
         PrintWriter out = spec.commandLine().getOut();
         Fidelity.Report r;

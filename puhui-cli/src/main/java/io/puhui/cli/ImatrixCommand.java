@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -33,21 +34,16 @@ final class ImatrixCommand implements Callable<Integer> {
     @Option(names = "--process-output", description = "Also collect statistics for the output matrix.")
     boolean processOutput;
 
-    @Option(names = "--threads", paramLabel = "K", description = "Threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        int k = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (k < 1) {
-            throw new Main.UsageException("--threads must be at least 1");
-        }
-        if (!Files.isRegularFile(model)) {
-            throw new Main.UsageException("no such model file: " + model);
-        }
+        int k = threads.count();
+        Main.existingFile(model, "model file");
         if (Files.isDirectory(output)) {
             throw new Main.UsageException(output + " is a directory; give a file name");
         }

@@ -114,6 +114,14 @@ public final class Main implements Runnable {
         };
     }
 
+    /** {@code file} when it is a regular file, else a usage error naming what was missing. */
+    static java.nio.file.Path existingFile(java.nio.file.Path file, String what) {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new UsageException("no such " + what + ": " + file);
+        }
+        return file;
+    }
+
     /** Bad input the user can fix: exits with the usage code. */
     static final class UsageException extends RuntimeException {
         UsageException(String message) {

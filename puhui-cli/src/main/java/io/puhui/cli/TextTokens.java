@@ -12,9 +12,7 @@ import java.nio.file.Path;
 
 record TextTokens(int[] tokens, int bos) {
     static TextTokens read(Path file, Model model) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new Main.UsageException("no such text file: " + file);
-        }
+        Main.existingFile(file, "text file");
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)))
