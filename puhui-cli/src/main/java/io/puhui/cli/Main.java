@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
         subcommands = {VersionCommand.class, InspectCommand.class, GenerateCommand.class, BenchCommand.class,
             RandomModelCommand.class, ServeCommand.class, WorkerCommand.class, PullCommand.class,
             ModelsCommand.ListModels.class, ModelsCommand.Remove.class, ModelsCommand.Import.class, KeyCommand.class,
-            CompressCommand.class, ImatrixCommand.class, EvalCommand.class,
+            CompressCommand.class, ImatrixCommand.class, EvalCommand.class, SimulateCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
@@ -102,6 +102,7 @@ public final class Main implements Runnable {
             case NoSuchFileException n -> "no such file: " + n.getFile();
             case AccessDeniedException a -> "permission denied: " + a.getFile();
             case GgufFormatException g -> "cannot read model: " + g.getMessage();
+            case io.puhui.scheduler.trace.TraceFormatException t -> "cannot read " + t.getMessage();
             case UnsupportedModelException u -> "cannot run model: " + u.getMessage();
             case ContextFullException c -> c.getMessage();
             case UsageException u -> u.getMessage();

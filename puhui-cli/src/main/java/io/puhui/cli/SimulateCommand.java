@@ -1,0 +1,164 @@
+// `puhui simulate --trace FILE`: replay a cluster trace through the placement policies, side by side.
+package io.puhui.cli;
+
+import io.puhui.scheduler.Node;
+import io.puhui.scheduler.Policies;
+import io.puhui.scheduler.TaskShape;
+import io.puhui.scheduler.sim.InflationReplay;
+import io.puhui.scheduler.sim.ReplaySet;
+import io.puhui.scheduler.trace.Traces;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "simulate", description = {
+    "Replay a task trace on a cluster through placement policies, side by side, as the FGD paper (ATC'23) does: "
+        + "tasks arrive in a shuffled order and never leave, resampled until the arrived accelerator demand "
+        + "reaches --inflate times capacity; allocation and fragmentation are recorded against arrived demand.",
+    "Traces: openb task lists (Alibaba), the Philly job table, ITP job lists and Puhui task lists, told apart by "
+        + "their header. Output: a table on stdout; with --out, curves.csv and allocation.svg in that directory."})
+final class SimulateCommand implements Callable<Integer> {
+    @Option(names = "--trace", required = true, paramLabel = "FILE.csv", description = "The task trace.")
+    Path trace;
+
+    @Option(names = "--nodes", paramLabel = "FILE.csv",
+            description = "Node list (openb: sn,cpu_milli,memory_mib,gpu,model; or name,cpu_milli,memory_mib,gpus,gpu_type).")
+    Path nodes;
+
+    @Option(names = "--cluster", paramLabel = "N[xG]",
+            description = "A uniform cluster of N nodes with G accelerators each (default 8), for traces that carry no node list.")
+    String cluster;
+
+    @Option(names = "--policy", split = ",", paramLabel = "P",
+            description = "Placement policies to compare (repeat or separate with commas; default: all). Valid: "
+                    + "random, dotproduct, gpuclustering, gpupacking, bestfit, fgd.")
+    List<String> policies = new ArrayList<>();
+
+    @Option(names = "--seeds", defaultValue = "42", paramLabel = "A..B",
+            description = "Seeds: one number, a range A..B, or a list A,B,C (default ${DEFAULT-VALUE}).")
+    String seeds;
+
+    @Option(names = "--inflate", defaultValue = "1.3", paramLabel = "X",
+            description = "Arrived accelerator demand to reach, as a multiple of capacity (default ${DEFAULT-VALUE}; 0 replays the trace once).")
+    double inflate;
+
+    @Option(names = "--order", defaultValue = "shuffled", paramLabel = "shuffled|submission",
+            description = "Arrival order of the trace's tasks (default ${DEFAULT-VALUE}, as the published runs).")
+    String order;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Write curves.csv and allocation.svg here.")
+    Path out;
+
+    @Mixin
+    ThreadsOption threads;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Main.existingFile(trace, "trace file");
+        if ((nodes == null) == (cluster == null)) {
+            throw new Main.UsageException("give the cluster with exactly one of --nodes FILE.csv or --cluster N[xG]");
+        }
+        List<String> chosen = policies.isEmpty() ? Policies.NAMES : policies;
+        for (String p : chosen) {
+            try {
+                Policies.canonical(p);
+            } catch (IllegalArgumentException e) {
+                throw new Main.UsageException(e.getMessage());
+            }
+        }
+        boolean shuffle = switch (order) {
+            case "shuffled" -> true;
+            case "submission" -> false;
+            default -> throw new Main.UsageException("--order must be shuffled or submission, not '" + order + "'");
+        };
+        InflationReplay.Options options;
+        try {
+            options = new InflationReplay.Options(inflate, shuffle, io.puhui.scheduler.TaskMix.DEFAULT_COVERAGE);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException("--inflate: " + e.getMessage());
+        }
+        List<Long> seedList = parseSeeds(seeds);
+        List<Node> nodeList = nodes != null ? Traces.readNodes(Main.existingFile(nodes, "node list")) : uniform(cluster);
+        Traces.Trace t = Traces.read(trace);
+        PrintWriter w = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        long capacity = nodeList.stream().mapToLong(Node::gpuMilli).sum();
+        if (capacity == 0) {
+            throw new Main.UsageException("the cluster has no accelerators; allocation is measured on accelerators");
+        }
+        w.printf("trace %s (%s, %d tasks) on %d nodes with %d accelerators; %d seeds, inflate %s%n", t.name(),
+                t.format().label(), t.tasks().size(), nodeList.size(), capacity / 1000, seedList.size(), inflate);
+        long start = System.nanoTime();
+        ReplaySet set = ReplaySet.run(t.name(), nodeList, t.tasks(), chosen, seedList, options, threads.count());
+        List<TaskShape> impossible = set.impossible();
+        if (!impossible.isEmpty()) {
+            err.printf("puhui: %d task shape(s) fit no node even in an empty cluster and count as failed arrivals, "
+                    + "e.g. %s%n", impossible.size(), describe(impossible.getFirst()));
+        }
+        w.print(set.table());
+        w.printf("%d runs in %.1f s%n", chosen.size() * seedList.size(), (System.nanoTime() - start) / 1e9);
+        if (out != null) {
+            Files.createDirectories(out);
+            set.writeCurves(out.resolve("curves.csv"));
+            set.writeChart(out.resolve("allocation.svg"));
+            w.println("wrote " + out.resolve("curves.csv") + " and " + out.resolve("allocation.svg"));
+        }
+        w.flush();
+        return Main.OK;
+    }
+
+    private static String describe(TaskShape s) {
+        return String.format("%d milli-CPU, %d x %d milli accelerator%s", s.cpuMilli(), s.gpus(), s.gpuMilli(),
+                s.gpuSpec().isEmpty() ? "" : " of type " + s.gpuSpec());
+    }
+
+    static List<Long> parseSeeds(String text) {
+        List<Long> out = new ArrayList<>();
+        try {
+            for (String part : text.split(",")) {
+                part = part.trim();
+                int dots = part.indexOf("..");
+                if (dots >= 0) {
+                    long a = Long.parseLong(part.substring(0, dots).trim());
+                    long b = Long.parseLong(part.substring(dots + 2).trim());
+                    if (b < a || b - a >= 10_000) {
+                        throw new Main.UsageException("--seeds range " + part + " must run upwards and span at most 10000 seeds");
+                    }
+                    for (long s = a; s <= b; s++) {
+                        out.add(s);
+                    }
+                } else {
+                    out.add(Long.parseLong(part));
+                }
+            }
+        } catch (NumberFormatException e) {
+            throw new Main.UsageException("--seeds takes a number, a range A..B or a list A,B,C; not '" + text + "'");
+        }
+        return out;
+    }
+
+    static List<Node> uniform(String spec) {
+        String[] p = spec.toLowerCase(java.util.Locale.ROOT).split("x");
+        try {
+            int n = Integer.parseInt(p[0].trim());
+            int g = p.length > 1 ? Integer.parseInt(p[1].trim()) : 8;
+            if (p.length > 2 || n < 1 || g < 1) {
+                throw new NumberFormatException();
+            }
+            return Traces.uniform(n, g);
+        } catch (NumberFormatException e) {
+            throw new Main.UsageException("--cluster takes N or NxG (nodes, accelerators per node), such as 64x8; not '" + spec + "'");
+        }
+    }
+}
