@@ -2,16 +2,17 @@ package io.puhui.scheduler;
 
 import java.util.HashMap;
 import java.util.Map;
+
 /**
  * Fragmentation gradient descent (Weng et al., ATC'23): place the task where it raises the node's
  * {@link Fragmentation} the least. The score is {@code int(100 * sigmoid(-Δfrag / 1000))}, so decreases score
  * above 50 and increases below; inside the node, a share goes to the accelerator with the best such score.
  */
-final class FgdPolicy extends ScoringPolicy {
+class FgdPolicy extends ScoringPolicy {
 
-    private final TaskMix mix;
+    final TaskMix mix;
     private Cluster boundTo;
-    private Fragmentation fragmentation;
+    Fragmentation fragmentation;
     private double[] fragOfState = new double[0];
     private int knownStates;
     private final ScoreMemo memo = new ScoreMemo();
@@ -35,8 +36,18 @@ final class FgdPolicy extends ScoringPolicy {
             }
             boundTo = cluster;
             fragmentation = new Fragmentation(mix, cluster.types());
+            bind(cluster);
         }
         shapeId = shapeIds.computeIfAbsent(task.shape(), s -> shapeIds.size());
+    }
+
+    /** Called once, when the policy first sees its cluster. */
+    void bind(Cluster cluster) {
+    }
+
+    /** The fragmentation of a node state; the shares come in any order and may be reordered, not kept. */
+    double measure(int type, long cpuLeft, int[] ascendingShares) {
+        return fragmentation.of(type, cpuLeft, ascendingShares);
     }
 
     @Override
@@ -56,7 +67,7 @@ final class FgdPolicy extends ScoringPolicy {
         long cpuAfter = state.cpuLeft() - task.cpuMilli();
         if (!task.sharesGpu()) {
             takeWhole(shares, task.gpus());
-            return toScore(before - fragmentation.of(state.type(), cpuAfter, shares));
+            return toScore(before - measure(state.type(), cpuAfter, shares));
         }
         long best = Long.MIN_VALUE;
         int previous = -1;
@@ -67,7 +78,7 @@ final class FgdPolicy extends ScoringPolicy {
             }
             previous = left;
             shares[g] = left - task.gpuMilli();
-            best = Math.max(best, toScore(before - fragmentation.of(state.type(), cpuAfter, shares)));
+            best = Math.max(best, toScore(before - measure(state.type(), cpuAfter, shares)));
             shares[g] = left;
         }
         return best;
@@ -94,7 +105,8 @@ final class FgdPolicy extends ScoringPolicy {
             fragOfState = grown;
         }
         while (knownStates <= state) {
-            fragOfState[knownStates] = fragmentation.of(cluster.stateKey(knownStates));
+            Cluster.StateKey k = cluster.stateKey(knownStates);
+            fragOfState[knownStates] = measure(k.type(), k.cpuLeft(), k.sortedGpuLeft());
             knownStates++;
         }
         return fragOfState[state];
@@ -108,7 +120,7 @@ final class FgdPolicy extends ScoringPolicy {
         int[] shares = cluster.gpuLeft(node);
         int type = cluster.typeOf(node);
         long cpuAfter = cluster.cpuLeft(node) - task.cpuMilli();
-        double before = fragmentation.of(type, cluster.cpuLeft(node), shares);
+        double before = measure(type, cluster.cpuLeft(node), shares.clone());
         int best = -1;
         long bestScore = Long.MIN_VALUE;
         for (int g = 0; g < shares.length; g++) {
@@ -117,7 +129,7 @@ final class FgdPolicy extends ScoringPolicy {
                 continue;
             }
             shares[g] = left - task.gpuMilli();
-            long s = toScore(before - fragmentation.of(type, cpuAfter, shares));
+            long s = toScore(before - measure(type, cpuAfter, shares.clone()));
             shares[g] = left;
             if (best < 0 || s > bestScore) {
                 best = g;
