@@ -14,7 +14,7 @@ public final class Policies {
 
     /** Canonical names, in the order tables list them. */
     public static final List<String> NAMES = List.of(
-            "random", "dotproduct", "gpuclustering", "gpupacking", "bestfit", "fgd");
+            "random", "dotproduct", "gpuclustering", "gpupacking", "bestfit", "fgd", "puhui");
 
     private static final Map<String, String> ALIASES = new LinkedHashMap<>();
 
@@ -59,6 +59,7 @@ public final class Policies {
             case "gpupacking" -> new GpuPackingPolicy();
             case "bestfit" -> new BestFitPolicy();
             case "fgd" -> new FgdPolicy(mix);
+            case "puhui" -> new PuhuiPolicy(mix);
             default -> throw new IllegalStateException(name);
         };
     }

@@ -94,6 +94,27 @@ class PolicyTest {
     }
 
     @Test
+    void puhuiKeepsCpuForTheAcceleratorsThatNeedItWhereFgdSeesNoDifference() {
+        // Typical tasks: one whole accelerator and 10 cores. Node a has four free accelerators and 48 cores,
+        // enough for all four; node b has no free accelerator and 20 cores. A 16-core CPU task on a leaves 32
+        // cores, so one accelerator can no longer be fed; on b it strands nothing.
+        List<Task> w = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            w.add(Task.of("g" + i, 10_000, 1, 1, 1000, List.of()));
+        }
+        TaskMix mix = TaskMix.of(w);
+        Cluster c = new Cluster(List.of(new Node("a", 48_000, 262_144, 4, "T4"), new Node("b", 40_000, 262_144, 2, "T4")));
+        c.assign(Task.of("busy", 20_000, 1, 2, 1000, List.of()), 1, new int[] {0, 1});
+        Task cpu = Task.of("cpu", 16_000, 1, 0, 0, List.of());
+        assertThat(Policies.create("fgd", new SplittableRandom(1), mix).place(cpu, c).node()).isZero();
+        assertThat(Policies.create("puhui", new SplittableRandom(1), mix).place(cpu, c).node()).isEqualTo(1);
+        // Accelerator tasks are placed as FGD places them when CPU is plentiful.
+        Task share = ClusterTest.share("s", 500);
+        assertThat(Policies.create("puhui", new SplittableRandom(1), HALVES).place(share, fourNodes()))
+                .usingRecursiveComparison().isEqualTo(policy("fgd").place(share, fourNodes()));
+    }
+
+    @Test
     void typeConstraintsAreHonouredByEveryPolicy() {
         Cluster c = new Cluster(List.of(new Node("t4", 32_000, 131_072, 2, "T4"), new Node("v100", 32_000, 131_072, 2, "V100M32")));
         Task t = Task.of("typed", 1_000, 1, 1, 500, List.of("V100M32"));
