@@ -4,6 +4,10 @@ package io.puhui.cli;
 import io.puhui.scheduler.Node;
 import io.puhui.scheduler.Policies;
 import io.puhui.scheduler.TaskShape;
+import io.puhui.scheduler.queue.QueuePolicies;
+import io.puhui.scheduler.queue.QueueRun;
+import io.puhui.scheduler.queue.QueueSimulator;
+import io.puhui.scheduler.queue.Quotas;
 import io.puhui.scheduler.sim.InflationReplay;
 import io.puhui.scheduler.sim.ReplaySet;
 import io.puhui.scheduler.trace.Traces;
@@ -20,11 +24,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "simulate", description = {
-    "Replay a task trace on a cluster through placement policies, side by side, as the FGD paper (ATC'23) does: "
-        + "tasks arrive in a shuffled order and never leave, resampled until the arrived accelerator demand "
-        + "reaches --inflate times capacity; allocation and fragmentation are recorded against arrived demand.",
-    "Traces: openb task lists (Alibaba), the Philly job table, ITP job lists and Puhui task lists, told apart by "
-        + "their header. Output: a table on stdout; with --out, curves.csv and allocation.svg in that directory."})
+    "Replay a cluster trace through scheduling policies, side by side.",
+    "Packing (openb task lists; --mode packing): as the FGD paper (ATC'23), tasks arrive in a shuffled order and "
+        + "never leave, resampled until the arrived accelerator demand reaches --inflate times capacity; allocation "
+        + "and fragmentation are recorded against arrived demand. With --out: curves.csv and allocation.svg.",
+    "Queues (Philly, ITP and timed Puhui traces; --mode queue): jobs arrive at their times and run for their "
+        + "durations on --quotas per tenant (or one --cluster pool); JCT, waiting and utilization per policy. "
+        + "With --out: jobs.csv and summary.csv.",
+    "Traces are told apart by their header: openb (name,cpu_milli,memory_mib,num_gpu,gpu_milli,...), Philly "
+        + "(timestamp,duration,num_gpus,gpu_time,cluster), ITP (job_id,submission_time,duration,num_gpu), Puhui "
+        + "(name,submit_s,duration_s,tenant,cpu_milli,memory_mib,gpus,gpu_milli,gpu_types)."})
 final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--trace", required = true, paramLabel = "FILE.csv", description = "The task trace.")
     Path trace;
@@ -38,9 +47,25 @@ final class SimulateCommand implements Callable<Integer> {
     String cluster;
 
     @Option(names = "--policy", split = ",", paramLabel = "P",
-            description = "Placement policies to compare (repeat or separate with commas; default: all). Valid: "
-                    + "random, dotproduct, gpuclustering, gpupacking, bestfit, fgd.")
+            description = "Policies to compare (repeat or separate with commas; default: all). Packing: random, "
+                    + "dotproduct, gpuclustering, gpupacking, bestfit, fgd, puhui. Queues: fifo, sjf, srtf, las, puhui.")
     List<String> policies = new ArrayList<>();
+
+    @Option(names = "--mode", paramLabel = "packing|queue",
+            description = "Packing replay or queue simulation (default: queue for timed job traces, packing for openb).")
+    String mode;
+
+    @Option(names = "--quotas", paramLabel = "FILE.csv",
+            description = "Queues: accelerators per tenant (tenant,gpus), or Philly virtual clusters (vc,node num; 8 per node).")
+    Path quotas;
+
+    @Option(names = "--load", defaultValue = "1", paramLabel = "X",
+            description = "Queues: arrivals X times as dense (submission times divided by X; default ${DEFAULT-VALUE}).")
+    double load;
+
+    @Option(names = "--restart-seconds", defaultValue = "30", paramLabel = "S",
+            description = "Queues: time a preempted job loses when it starts again (default ${DEFAULT-VALUE}).")
+    long restartSeconds;
 
     @Option(names = "--seeds", defaultValue = "42", paramLabel = "A..B",
             description = "Seeds: one number, a range A..B, or a list A,B,C (default ${DEFAULT-VALUE}).")
@@ -66,6 +91,83 @@ final class SimulateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Main.existingFile(trace, "trace file");
+        Traces.Format format = Traces.detect(trace);
+        boolean queue = switch (mode == null ? "" : mode) {
+            case "" -> format == Traces.Format.PHILLY || format == Traces.Format.ITP
+                    || (format == Traces.Format.PUHUI && Traces.read(trace).timed());
+            case "queue" -> true;
+            case "packing" -> false;
+            default -> throw new Main.UsageException("--mode must be packing or queue, not '" + mode + "'");
+        };
+        return queue ? queues(format) : packing();
+    }
+
+    private int queues(Traces.Format format) throws Exception {
+        int given = (quotas != null ? 1 : 0) + (cluster != null ? 1 : 0) + (nodes != null ? 1 : 0);
+        if (given != 1) {
+            throw new Main.UsageException("give the capacity with exactly one of --quotas FILE.csv (per tenant), "
+                    + "--cluster N[xG] or --nodes FILE.csv");
+        }
+        if (!(load > 0) || load > 1000) {
+            throw new Main.UsageException("--load must be above 0 and at most 1000, not " + load);
+        }
+        if (restartSeconds < 0) {
+            throw new Main.UsageException("--restart-seconds must not be negative");
+        }
+        List<String> chosen = policies.isEmpty() ? QueuePolicies.NAMES : policies;
+        for (String p : chosen) {
+            try {
+                QueuePolicies.canonical(p);
+            } catch (IllegalArgumentException e) {
+                throw new Main.UsageException(e.getMessage());
+            }
+        }
+        Traces.Trace t = Traces.read(trace);
+        if (!t.timed()) {
+            throw new Main.UsageException("a queue simulation needs arrival times and durations; " + t.name()
+                    + " has none (use --mode packing)");
+        }
+        if (t.tasks().stream().anyMatch(io.puhui.scheduler.Task::sharesGpu)) {
+            throw new Main.UsageException("a queue simulation runs jobs on whole accelerators; " + t.name()
+                    + " has tasks asking for a fraction of one (use --mode packing)");
+        }
+        Quotas q = quotas != null
+                ? new Quotas(Traces.readQuotas(Main.existingFile(quotas, "quota file"), 8))
+                : Quotas.single((int) ((nodes != null ? Traces.readNodes(Main.existingFile(nodes, "node list"))
+                        : uniform(cluster)).stream().mapToLong(Node::gpus).sum()));
+        PrintWriter w = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        QueueRun run = QueueRun.prepare(t.tasks(), q, load);
+        if (!run.skipped().isEmpty()) {
+            err.printf("puhui: %d job(s) left out of every run, e.g. %s%n", run.skipped().size(), run.skipped().getFirst());
+        }
+        if (run.jobs().isEmpty()) {
+            throw new Main.UsageException("no job of " + t.name() + " can run on the given capacity");
+        }
+        w.printf("trace %s (%s, %d jobs) on %d accelerators in %d quota(s); load x%s, restart %d s%n", t.name(),
+                format.label(), run.jobs().size(), q.total(), q.all().size(), load, restartSeconds);
+        long start = System.nanoTime();
+        for (String p : chosen) {
+            run.run(p, q, new QueueSimulator.Options(restartSeconds));
+        }
+        w.print(run.table());
+        if (q.all().size() > 1) {
+            w.println();
+            w.println("mean wait per tenant (s):");
+            w.print(run.tenantTable(q));
+        }
+        w.printf("%d runs in %.1f s%n", chosen.size(), (System.nanoTime() - start) / 1e9);
+        if (out != null) {
+            Files.createDirectories(out);
+            run.writeJobs(out.resolve("jobs.csv"));
+            run.writeSummary(out.resolve("summary.csv"), t.name(), load);
+            w.println("wrote " + out.resolve("jobs.csv") + " and " + out.resolve("summary.csv"));
+        }
+        w.flush();
+        return Main.OK;
+    }
+
+    private int packing() throws Exception {
         if ((nodes == null) == (cluster == null)) {
             throw new Main.UsageException("give the cluster with exactly one of --nodes FILE.csv or --cluster N[xG]");
         }

@@ -246,6 +246,28 @@ public final class Traces {
     }
 
     /**
+     * Accelerator quotas per tenant: {@code tenant,gpus}, or Philly's virtual-cluster sizes {@code vc,node num}
+     * (nodes of {@code gpusPerNode} accelerators).
+     */
+    public static java.util.Map<String, Integer> readQuotas(Path file, int gpusPerNode) {
+        Csv csv = Csv.open(file);
+        boolean nodes = csv.has("vc") && csv.has("node num");
+        if (!nodes && !(csv.has("tenant") && csv.has("gpus"))) {
+            throw new TraceFormatException(file, 1, "unknown quota header (" + String.join(",", csv.header)
+                    + "); expected tenant,gpus or vc,node num");
+        }
+        java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        csv.rows(r -> {
+            String tenant = r.text(nodes ? "vc" : "tenant");
+            long n = nonNegative(r, nodes ? "node num" : "gpus");
+            if (out.put(tenant, (int) (nodes ? n * gpusPerNode : n)) != null) {
+                throw r.fault("tenant " + tenant + " is listed twice");
+            }
+        });
+        return out;
+    }
+
+    /**
      * A uniform cluster for traces that carry no node list: {@code nodes} machines of {@code gpusPerNode}
      * accelerators with CPU and memory to spare.
      */
