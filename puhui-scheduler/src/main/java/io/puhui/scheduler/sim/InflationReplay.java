@@ -95,6 +95,11 @@ public final class InflationReplay {
                         }
                     }
                     if (s[2] == 0) {
+                        // Tasks large against the cluster jump several percents: hold the last value.
+                        if (!out.isEmpty()) {
+                            CurvePoint last = out.getLast();
+                            out.add(new CurvePoint(pct, last.allocPct(), last.fragPct()));
+                        }
                         continue;
                     }
                 }
