@@ -11,12 +11,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.Test;
 
 /**
- * The simulator against the published one: on the openb default trace, the mean over seeds 42..51 of each
- * policy's allocation at 100 % and 130 % arrived demand is within half a percentage point of the mean of the
- * published runs (reference_results/fgd_analysis_allo_discrete.csv), and fragmentation within one.
+ * The simulator against the published one: on each openb workload with published results (default,
+ * gpushare100, multigpu50), the mean over seeds 42..51 of each policy's allocation at 100 % and 130 % arrived
+ * demand is within half a percentage point of the mean of the published runs
+ * (reference_results/fgd_analysis_allo_discrete.csv), and fragmentation within one.
  */
 class OpenbValidationTest {
 
@@ -46,16 +46,18 @@ class OpenbValidationTest {
         return sums;
     }
 
-    @Test
-    void everyPublishedPolicyMatchesTheReferenceMeans() throws IOException {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"openb_pod_list_default", "openb_pod_list_gpushare100",
+        "openb_pod_list_multigpu50"})
+    void everyPublishedPolicyMatchesTheReferenceMeans(String workload) throws IOException {
         var nodes = Traces.readNodes(OPENB.resolve("csv/openb_node_list_gpu_node.csv"));
-        var trace = Traces.read(OPENB.resolve("csv/openb_pod_list_default.csv"));
+        var trace = Traces.read(OPENB.resolve("csv/" + workload + ".csv"));
         List<Long> seeds = LongStream.rangeClosed(42, 51).boxed().toList();
         List<String> policies = List.of("random", "dotproduct", "gpuclustering", "gpupacking", "bestfit", "fgd");
-        ReplaySet set = ReplaySet.run("openb_pod_list_default", nodes, trace.tasks(), policies, seeds,
+        ReplaySet set = ReplaySet.run(workload, nodes, trace.tasks(), policies, seeds,
                 InflationReplay.Options.PAPER, 2);
-        Map<String, double[]> alloc = reference("fgd_analysis_allo_discrete.csv", "openb_pod_list_default");
-        Map<String, double[]> frag = reference("fgd_analysis_frag_discrete.csv", "openb_pod_list_default");
+        Map<String, double[]> alloc = reference("fgd_analysis_allo_discrete.csv", workload);
+        Map<String, double[]> frag = reference("fgd_analysis_frag_discrete.csv", workload);
         assertThat(alloc.keySet()).containsExactlyInAnyOrderElementsOf(policies);
         for (String p : policies) {
             assertThat(set.runs(p)).hasSize(10);
