@@ -79,7 +79,8 @@ final class SimulateCommand implements Callable<Integer> {
             description = "Arrival order of the trace's tasks (default ${DEFAULT-VALUE}, as the published runs).")
     String order;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Write curves.csv and allocation.svg here.")
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Write curves.csv and allocation.svg (packing) or jobs.csv and summary.csv (queues) here.")
     Path out;
 
     @Mixin
@@ -114,14 +115,7 @@ final class SimulateCommand implements Callable<Integer> {
         if (restartSeconds < 0) {
             throw new Main.UsageException("--restart-seconds must not be negative");
         }
-        List<String> chosen = policies.isEmpty() ? QueuePolicies.NAMES : policies;
-        for (String p : chosen) {
-            try {
-                QueuePolicies.canonical(p);
-            } catch (IllegalArgumentException e) {
-                throw new Main.UsageException(e.getMessage());
-            }
-        }
+        List<String> chosen = chosen(QueuePolicies.NAMES, QueuePolicies::canonical);
         Traces.Trace t = Traces.read(trace);
         if (!t.timed()) {
             throw new Main.UsageException("a queue simulation needs arrival times and durations; " + t.name()
@@ -171,14 +165,7 @@ final class SimulateCommand implements Callable<Integer> {
         if ((nodes == null) == (cluster == null)) {
             throw new Main.UsageException("give the cluster with exactly one of --nodes FILE.csv or --cluster N[xG]");
         }
-        List<String> chosen = policies.isEmpty() ? Policies.NAMES : policies;
-        for (String p : chosen) {
-            try {
-                Policies.canonical(p);
-            } catch (IllegalArgumentException e) {
-                throw new Main.UsageException(e.getMessage());
-            }
-        }
+        List<String> chosen = chosen(Policies.NAMES, Policies::canonical);
         boolean shuffle = switch (order) {
             case "shuffled" -> true;
             case "submission" -> false;
@@ -218,6 +205,18 @@ final class SimulateCommand implements Callable<Integer> {
         }
         w.flush();
         return Main.OK;
+    }
+
+    /** The --policy names, or all of them; an unknown name is a usage error listing the valid ones. */
+    private List<String> chosen(List<String> all, java.util.function.UnaryOperator<String> canonical) {
+        if (policies.isEmpty()) {
+            return all;
+        }
+        try {
+            return policies.stream().map(canonical).distinct().toList();
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException(e.getMessage());
+        }
     }
 
     private static String describe(TaskShape s) {
