@@ -1,0 +1,7 @@
+package io.puhui.server.node.scene;
+
+/** Reads the node's signals; called once per heartbeat. Tests inject their own. */
+@FunctionalInterface
+public interface SignalSource {
+    Signals read();
+}
