@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
         subcommands = {VersionCommand.class, InspectCommand.class, GenerateCommand.class, BenchCommand.class,
             RandomModelCommand.class, ServeCommand.class, WorkerCommand.class, PullCommand.class,
             ModelsCommand.ListModels.class, ModelsCommand.Remove.class, ModelsCommand.Import.class, KeyCommand.class,
-            CompressCommand.class, ImatrixCommand.class, EvalCommand.class, SimulateCommand.class, SceneCommand.class,
+            CompressCommand.class, ImatrixCommand.class, EvalCommand.class, SimulateCommand.class, SceneCommand.class, TokenCommand.class,
+            NodesCommand.ListNodes.class, NodesCommand.NodeCommand.class, AgentCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;

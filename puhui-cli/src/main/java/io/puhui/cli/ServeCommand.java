@@ -53,6 +53,10 @@ final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--heartbeat", defaultValue = "5", paramLabel = "S",
+            description = "Seconds between agents' heartbeats; three missed mark a node lost (default ${DEFAULT-VALUE}).")
+    double heartbeat;
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) {
@@ -60,6 +64,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (name != null && files.size() != 1) {
             throw new Main.UsageException("--name needs exactly one --model");
+        }
+        if (!(heartbeat >= 0.2) || heartbeat > 300) {
+            throw new Main.UsageException("--heartbeat must be between 0.2 and 300 seconds");
         }
         PrintWriter out = spec.commandLine().getOut();
         Path home = PuhuiHome.resolve();
@@ -89,10 +96,14 @@ final class ServeCommand implements Callable<Integer> {
             Supervisor supervisor = new Supervisor(WorkerLaunch.command(), home.resolve("logs"), budget,
                     Clock.systemUTC());
             Gateway gateway;
+            io.puhui.server.pool.AgentEndpoint pool = new io.puhui.server.pool.AgentEndpoint(
+                    new io.puhui.server.pool.NodeRegistry(Clock.systemUTC(), java.time.Duration.ofMillis((long) (heartbeat * 1000))),
+                    store.db.joinTokens());
             try {
                 gateway = new Gateway(host, port, decoding.maxBody, specs, supervisor,
-                        store.access(!loopback || store.activeKeys() > 0)).start();
+                        store.access(!loopback || store.activeKeys() > 0), pool).start();
             } catch (RuntimeException e) {
+                pool.close();
                 supervisor.close();
                 throw new Main.UsageException("cannot listen on " + host + ":" + port + ": " + rootMessage(e));
             }
@@ -100,6 +111,7 @@ final class ServeCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 // stop taking requests, then end the workers, then the database
                 gateway.close();
+                pool.close();
                 supervisor.close();
                 stopped.countDown();
             }));

@@ -41,6 +41,12 @@ public final class Gateway implements AutoCloseable {
 
     public Gateway(String host, int port, long maxBodyBytes, ModelDirectory models, Supervisor supervisor,
                    Access access) {
+        this(host, port, maxBodyBytes, models, supervisor, access, null);
+    }
+
+    /** With {@code pool}: agents join at {@code /api/agent} and {@code /api/nodes} lists them (behind the key check). */
+    public Gateway(String host, int port, long maxBodyBytes, ModelDirectory models, Supervisor supervisor,
+                   Access access, io.puhui.server.pool.AgentEndpoint pool) {
         this.models = models;
         this.supervisor = supervisor;
         this.access = access;
@@ -53,6 +59,11 @@ public final class Gateway implements AutoCloseable {
             c.jetty.port = port;
             HttpErrors.install(c, maxBodyBytes);
             c.routes.before("/v1/*", this::authenticate);
+            if (pool != null) {
+                c.routes.before("/api/nodes", this::authenticate);
+                c.routes.before("/api/nodes/*", this::authenticate);
+                pool.install(c);
+            }
             c.routes.get("/health", this::health);
             c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(metrics.scrape()));

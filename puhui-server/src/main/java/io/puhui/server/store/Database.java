@@ -82,6 +82,10 @@ public final class Database implements AutoCloseable {
         return new ModelRecords(this);
     }
 
+    public JoinTokens joinTokens() {
+        return new JoinTokens(this);
+    }
+
     public ApiKeys apiKeys() {
         return new ApiKeys(this);
     }

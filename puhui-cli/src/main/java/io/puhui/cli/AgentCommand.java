@@ -1,0 +1,95 @@
+// `puhui agent --join URL --token T`: make this machine a node of the pool.
+package io.puhui.cli;
+
+import io.puhui.server.node.Agent;
+import io.puhui.server.node.scene.AppCatalog;
+import io.puhui.server.node.scene.LinuxSignals;
+import io.puhui.server.node.scene.SceneDetector;
+import io.puhui.server.node.scene.ScenePolicy;
+import io.puhui.server.node.scene.Signals;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "agent", description = {
+    "Join the pool: one outbound WebSocket to the control plane (nodes behind NAT work), a heartbeat with this "
+        + "machine's scene and what it lends; reconnects with backoff. The node id is kept in $PUHUI_HOME/node-id."})
+final class AgentCommand implements Callable<Integer> {
+    @Option(names = "--join", required = true, paramLabel = "URL", description = "The control plane, http://HOST:PORT or https://HOST:PORT.")
+    String join;
+
+    @Option(names = "--token", required = true, paramLabel = "TOKEN", description = "A join token (`puhui token create`).")
+    String token;
+
+    @Option(names = "--name", description = "A name for people (default: the host name).")
+    String name;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        URI server;
+        try {
+            server = URI.create(join.trim());
+            if (server.getHost() == null) {
+                throw new IllegalArgumentException();
+            }
+            Agent.endpoint(server);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException("--join takes http://HOST:PORT or https://HOST:PORT, not '" + join + "'");
+        }
+        Path home = PuhuiHome.resolve();
+        Files.createDirectories(home);
+        String id = nodeId(home.resolve("node-id"));
+        String host = name != null ? name : InetAddress.getLocalHost().getHostName();
+        int cores = Runtime.getRuntime().availableProcessors();
+        long memory = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        AppCatalog apps;
+        try {
+            apps = AppCatalog.withUserFile(home.resolve("scene-apps.conf"));
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException(e.getMessage());
+        }
+        SceneDetector detector = new SceneDetector(LinuxSignals.available() ? LinuxSignals.local() : Signals::quiet,
+                apps, SceneDetector.Thresholds.DEFAULT);
+        PrintWriter err = spec.commandLine().getErr();
+        Agent agent = new Agent(new Agent.Config(server, token.trim(), id, host, cores, memory), detector,
+                ScenePolicy.defaults(), line -> {
+                    err.println("puhui agent: " + line);
+                    err.flush();
+                });
+        Runtime.getRuntime().addShutdownHook(new Thread(agent::close));
+        try {
+            agent.run();
+        } catch (Agent.RefusedException e) {
+            throw new IllegalArgumentException("the control plane refused this node: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException(e.getMessage());
+        }
+        return Main.OK;
+    }
+
+    /** The node's stable id, made once. */
+    static String nodeId(Path file) throws java.io.IOException {
+        if (Files.isRegularFile(file)) {
+            String id = Files.readString(file, StandardCharsets.UTF_8).trim();
+            if (id.matches("[A-Za-z0-9_.-]{4,80}")) {
+                return id;
+            }
+        }
+        String id = "node-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(0, 12);
+        Files.writeString(file, id + "\n", StandardCharsets.UTF_8);
+        return id;
+    }
+}

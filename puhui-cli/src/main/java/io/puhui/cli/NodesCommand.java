@@ -1,0 +1,120 @@
+// `puhui nodes`: the pool's nodes as the control plane sees them; `puhui node drain ID`.
+package io.puhui.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.puhui.server.api.Json;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+final class NodesCommand {
+    private NodesCommand() {
+    }
+
+    /** --server and --key, shared by the commands that talk to a running `serve`. */
+    static final class ServerOption {
+        @Option(names = "--server", defaultValue = "http://127.0.0.1:11500", paramLabel = "URL",
+                description = "The control plane (default ${DEFAULT-VALUE}).")
+        String server;
+
+        @Option(names = "--key", paramLabel = "KEY", description = "API key, when the server requires keys (or PUHUI_API_KEY).")
+        String key;
+
+        JsonNode call(String method, String path) throws Exception {
+            URI base;
+            try {
+                base = URI.create(server.endsWith("/") ? server.substring(0, server.length() - 1) : server);
+                if (base.getScheme() == null || base.getHost() == null) {
+                    throw new IllegalArgumentException();
+                }
+            } catch (IllegalArgumentException e) {
+                throw new Main.UsageException("--server takes a URL such as http://127.0.0.1:11500, not '" + server + "'");
+            }
+            String k = key != null ? key : System.getenv("PUHUI_API_KEY");
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
+                    .method(method, HttpRequest.BodyPublishers.noBody());
+            if (k != null && !k.isBlank()) {
+                b.header("Authorization", "Bearer " + k.trim());
+            }
+            HttpResponse<String> r;
+            try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+                r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            } catch (java.net.ConnectException e) {
+                throw new IllegalArgumentException("no control plane at " + base + " (start one with `puhui serve`, or pass --server URL)");
+            }
+            JsonNode body = r.body().isBlank() ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(r.body());
+            if (r.statusCode() / 100 != 2) {
+                throw new IllegalArgumentException(base + " answered " + r.statusCode() + ": "
+                        + body.path("error").path("message").asText(r.body()));
+            }
+            return body;
+        }
+    }
+
+    @Command(name = "nodes", description = "List the pool's nodes: id, name, tier, state, scene, what they lend, last heartbeat.")
+    static final class ListNodes implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        ServerOption server;
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode nodes = server.call("GET", "/api/nodes");
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("%-20s %-16s %-6s %-8s %-13s %-14s %s%n", "ID", "NAME", "TIER", "STATE", "SCENE", "LENDS", "LAST HEARTBEAT");
+            for (JsonNode n : nodes) {
+                out.printf(Locale.ROOT, "%-20s %-16s %-6s %-8s %-13s %-14s %s%n", n.path("id").asText(),
+                        n.path("name").asText(), n.path("tier").asText(), n.path("state").asText(),
+                        n.path("scene").asText(), String.format(Locale.ROOT, "%d/%d thr%s", n.path("lends_threads").asInt(),
+                                n.path("cores").asInt(), n.path("accepts_remote").asBoolean() ? "" : " local"),
+                        n.path("last_heartbeat").asText());
+            }
+            if (nodes.isEmpty()) {
+                out.println("(no nodes yet: create a token with `puhui token create --tier edge` and run `puhui agent` on a node)");
+            }
+            out.flush();
+            return Main.OK;
+        }
+    }
+
+    @Command(name = "node", description = "Act on one node of the pool.", subcommands = {Drain.class})
+    static final class NodeCommand implements Runnable {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().usage(spec.commandLine().getOut());
+        }
+    }
+
+    @Command(name = "drain", description = "Stop new work going to a node.")
+    static final class Drain implements Callable<Integer> {
+        @Parameters(paramLabel = "ID", description = "The node's id, as `puhui nodes` shows.")
+        String id;
+
+        @picocli.CommandLine.Mixin
+        ServerOption server;
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            server.call("POST", "/api/nodes/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8) + "/drain");
+            spec.commandLine().getOut().println("Node " + id + " is draining: it gets no new work.");
+            return Main.OK;
+        }
+    }
+}

@@ -1,0 +1,183 @@
+// The node agent: one outbound WebSocket to the control plane (so a node behind NAT can join), a hello with the
+// join token, then a heartbeat with the node's scene and what it lends; reconnects with backoff when the
+// connection drops, stops for good when the plane refuses the token.
+package io.puhui.server.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.puhui.server.api.Json;
+import io.puhui.server.node.scene.SceneDetector;
+import io.puhui.server.node.scene.ScenePolicy;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+public final class Agent implements AutoCloseable {
+
+    /**
+     * @param server      the control plane, {@code http://host:port} or {@code https://…}
+     * @param token       the join token
+     * @param nodeId      this node's stable id
+     * @param name        a name for people (the host name)
+     * @param cores       cores of the machine
+     * @param memoryBytes memory of the machine
+     */
+    public record Config(URI server, String token, String nodeId, String name, int cores, long memoryBytes) {
+    }
+
+    /** The control plane refused to let this node join. */
+    public static final class RefusedException extends Exception {
+        public RefusedException(String reason) {
+            super(reason);
+        }
+    }
+
+    private final Config config;
+    private final SceneDetector detector;
+    private final ScenePolicy policy;
+    private final Consumer<String> log;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile WebSocket socket;
+
+    public Agent(Config config, SceneDetector detector, ScenePolicy policy, Consumer<String> log) {
+        this.config = config;
+        this.detector = detector;
+        this.policy = policy;
+        this.log = log;
+    }
+
+    /** The WebSocket address of the plane's agent endpoint. */
+    public static URI endpoint(URI server) {
+        String scheme = switch (server.getScheme() == null ? "" : server.getScheme()) {
+            case "http", "ws" -> "ws";
+            case "https", "wss" -> "wss";
+            default -> throw new IllegalArgumentException("--join takes http://HOST:PORT or https://HOST:PORT, not " + server);
+        };
+        return URI.create(scheme + "://" + server.getRawAuthority() + "/api/agent");
+    }
+
+    /**
+     * Joins and sends heartbeats until {@link #close()}; reconnects after a lost connection (1 s, doubling to
+     * 30 s).
+     *
+     * @throws RefusedException when the plane refuses the token
+     */
+    public void run() throws RefusedException, InterruptedException {
+        long backoff = 1000;
+        while (stopped.getCount() > 0) {
+            Session s = new Session();
+            try {
+                socket = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+                        .buildAsync(endpoint(config.server()), s).get(15, TimeUnit.SECONDS);
+                send(Json.MAPPER.createObjectNode().put("type", "hello").put("token", config.token())
+                        .put("id", config.nodeId()).put("name", config.name()).put("cores", config.cores())
+                        .put("memory", config.memoryBytes()).toString());
+                JsonNode first = s.messages.poll(15, TimeUnit.SECONDS);
+                if (first == null) {
+                    throw new IllegalStateException("no answer to the hello");
+                }
+                if (first.path("type").asText().equals("refused")) {
+                    throw new RefusedException(first.path("reason").asText("refused"));
+                }
+                long heartbeatMs = (long) (first.path("heartbeat").asDouble(5) * 1000);
+                log.accept("joined " + config.server() + " as " + first.path("id").asText() + " at tier "
+                        + first.path("tier").asText());
+                backoff = 1000;
+                while (stopped.getCount() > 0 && !s.closed.isDone()) {
+                    SceneDetector.Reading r = detector.read();
+                    ScenePolicy.Lending l = policy.lending(r.scene());
+                    send(Json.MAPPER.createObjectNode().put("type", "heartbeat").put("scene", r.scene().name())
+                            .put("reason", r.reason()).put("threads", l.threads(config.cores()))
+                            .put("memory", l.memoryBytes(config.memoryBytes())).put("remote", l.acceptsRemote())
+                            .toString());
+                    JsonNode m = s.messages.poll(heartbeatMs, TimeUnit.MILLISECONDS);
+                    if (m != null && m.path("type").asText().equals("refused")) {
+                        throw new RefusedException(m.path("reason").asText("refused"));
+                    }
+                }
+                if (stopped.getCount() == 0) {
+                    return;
+                }
+                log.accept("connection closed (" + s.closed.getNow("") + "); reconnecting");
+            } catch (RefusedException e) {
+                throw e;
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                log.accept("cannot reach " + config.server() + ": " + rootMessage(e) + "; retrying in " + backoff / 1000 + " s");
+            } finally {
+                WebSocket ws = socket;
+                if (ws != null) {
+                    ws.abort();
+                }
+            }
+            if (stopped.await(backoff, TimeUnit.MILLISECONDS)) {
+                return;
+            }
+            backoff = Math.min(30_000, backoff * 2);
+        }
+    }
+
+    private void send(String text) {
+        socket.sendText(text, true).join();
+    }
+
+    private static String rootMessage(Throwable e) {
+        while (e.getCause() != null && e.getCause() != e) {
+            e = e.getCause();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    @Override
+    public void close() {
+        stopped.countDown();
+        WebSocket ws = socket;
+        if (ws != null) {
+            ws.sendClose(WebSocket.NORMAL_CLOSURE, "agent stopping").exceptionally(t -> null);
+        }
+    }
+
+    /** One connection: its messages in order and how it ended. */
+    private static final class Session implements WebSocket.Listener {
+        final LinkedBlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
+        final CompletableFuture<String> closed = new CompletableFuture<>();
+        private final StringBuilder partial = new StringBuilder();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                try {
+                    messages.add(Json.MAPPER.readTree(partial.toString()));
+                } catch (Exception e) {
+                    closed.complete("unreadable message from the plane");
+                }
+                partial.setLength(0);
+            }
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
+            if (status == 4401) {
+                messages.add(Json.MAPPER.createObjectNode().put("type", "refused").put("reason", reason));
+            }
+            closed.complete("status " + status + (reason.isEmpty() ? "" : ", " + reason));
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket ws, Throwable error) {
+            closed.complete(error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage());
+        }
+    }
+}

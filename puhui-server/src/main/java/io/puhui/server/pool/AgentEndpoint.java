@@ -1,0 +1,156 @@
+package io.puhui.server.pool;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.config.JavalinConfig;
+import io.javalin.websocket.WsContext;
+import io.puhui.server.api.ApiException;
+import io.puhui.server.api.Json;
+import io.puhui.server.store.JoinTokens;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control plane's side of the agents' connections: {@code /api/agent}, one WebSocket per node, opened by the
+ * node (so nodes behind NAT can join). The first message is a hello with the join token; a good token makes
+ * the node a member at the token's tier, a bad or revoked one is refused with the reason and the connection
+ * closed. Heartbeats follow. {@code GET /api/nodes} lists the pool; {@code POST /api/nodes/{id}/drain} stops
+ * new work going to a node.
+ *
+ * <p>Messages are JSON objects with a {@code type}: agent → plane {@code hello} ({@code token, id, name, cores,
+ * memory}) and {@code heartbeat} ({@code scene, reason, threads, memory, remote}); plane → agent
+ * {@code welcome} ({@code id, tier, heartbeat} seconds) and {@code refused} ({@code reason}).
+ */
+public final class AgentEndpoint implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentEndpoint.class);
+
+    /** WebSocket close code for a refused join (4000-4999 are for applications). */
+    public static final int REFUSED = 4401;
+
+    private final NodeRegistry registry;
+    private final JoinTokens tokens;
+    private final Map<String, String> nodeOfSession = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "node-sweeper");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public AgentEndpoint(NodeRegistry registry, JoinTokens tokens) {
+        this.registry = registry;
+        this.tokens = tokens;
+        long period = Math.max(200, registry.heartbeat().toMillis() / 2);
+        sweeper.scheduleAtFixedRate(() -> {
+            int lost = registry.sweep();
+            if (lost > 0) {
+                LOG.warn("{} node(s) missed three heartbeats and are marked lost", lost);
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    public NodeRegistry registry() {
+        return registry;
+    }
+
+    /** Adds the routes; the caller guards {@code /api/nodes} with its admin check. */
+    public void install(JavalinConfig c) {
+        c.routes.ws("/api/agent", ws -> {
+            ws.onMessage(ctx -> onMessage(ctx, ctx.message()));
+            ws.onClose(ctx -> closed(ctx.sessionId()));
+            ws.onError(ctx -> closed(ctx.sessionId()));
+        });
+        c.routes.get("/api/nodes", ctx -> ctx.contentType("application/json").result(Json.MAPPER.writeValueAsString(nodes())));
+        c.routes.post("/api/nodes/{id}/drain", ctx -> {
+            String id = ctx.pathParam("id");
+            if (!registry.drain(id)) {
+                throw ApiException.notFound("node_not_found", "no node with id '" + id + "'; `puhui nodes` lists them");
+            }
+            ctx.contentType("application/json").result("{\"id\":" + Json.MAPPER.writeValueAsString(id) + ",\"state\":\"DRAINING\"}");
+        });
+    }
+
+    private void onMessage(WsContext ctx, String text) {
+        JsonNode m;
+        try {
+            m = Json.MAPPER.readTree(text);
+        } catch (Exception e) {
+            refuse(ctx, "a message is not JSON");
+            return;
+        }
+        String type = m.path("type").asText("");
+        String node = nodeOfSession.get(ctx.sessionId());
+        switch (type) {
+            case "hello" -> hello(ctx, m);
+            case "heartbeat" -> {
+                if (node == null) {
+                    refuse(ctx, "a heartbeat before the hello");
+                    return;
+                }
+                registry.heartbeat(node, m.path("scene").asText("UNKNOWN"), m.path("reason").asText(""),
+                        m.path("threads").asInt(0), m.path("memory").asLong(0), m.path("remote").asBoolean(false));
+            }
+            default -> refuse(ctx, "unknown message type '" + type + "'");
+        }
+    }
+
+    private void hello(WsContext ctx, JsonNode m) {
+        JoinTokens.Verdict v = tokens.verify(m.path("token").asText(null));
+        String id = m.path("id").asText("");
+        if (!v.accepted()) {
+            LOG.warn("refused a node at {}: {}", ctx.host(), v.refusal());
+            refuse(ctx, v.refusal());
+            return;
+        }
+        if (!id.matches("[A-Za-z0-9_.-]{4,80}")) {
+            refuse(ctx, "a node id must be 4 to 80 letters, digits, '_', '.' or '-'");
+            return;
+        }
+        String name = m.path("name").asText(id);
+        NodeRegistry.NodeInfo n = registry.join(id, name.length() > 120 ? name.substring(0, 120) : name,
+                v.token().tier(), v.token().id(), m.path("cores").asInt(0), m.path("memory").asLong(0), ctx.host());
+        nodeOfSession.put(ctx.sessionId(), id);
+        ObjectNode welcome = Json.MAPPER.createObjectNode().put("type", "welcome").put("id", n.id())
+                .put("tier", n.tier().name().toLowerCase(java.util.Locale.ROOT))
+                .put("heartbeat", registry.heartbeat().toMillis() / 1000.0);
+        ctx.send(welcome.toString());
+        LOG.info("node {} ({}) joined at tier {}", n.name(), n.id(), n.tier());
+    }
+
+    private void refuse(WsContext ctx, String reason) {
+        ctx.send(Json.MAPPER.createObjectNode().put("type", "refused").put("reason", reason).toString());
+        ctx.closeSession(REFUSED, reason.length() > 120 ? reason.substring(0, 120) : reason);
+    }
+
+    private void closed(String session) {
+        String node = nodeOfSession.remove(session);
+        if (node != null) {
+            registry.disconnected(node);
+            LOG.warn("node {} disconnected", node);
+        }
+    }
+
+    private ArrayNode nodes() {
+        ArrayNode out = Json.MAPPER.createArrayNode();
+        for (NodeRegistry.NodeInfo n : registry.list()) {
+            out.addObject().put("id", n.id()).put("name", n.name())
+                    .put("tier", n.tier().name().toLowerCase(java.util.Locale.ROOT)).put("state", n.state().name())
+                    .put("scene", n.scene()).put("scene_reason", n.sceneReason()).put("cores", n.cores())
+                    .put("memory", n.memoryBytes()).put("lends_threads", n.lendsThreads())
+                    .put("lends_memory", n.lendsMemoryBytes()).put("accepts_remote", n.acceptsRemote())
+                    .put("token", n.tokenId()).put("address", n.address())
+                    .put("joined_at", n.joinedAt().toString()).put("last_heartbeat", n.lastHeartbeat().toString());
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        sweeper.shutdownNow();
+    }
+}
