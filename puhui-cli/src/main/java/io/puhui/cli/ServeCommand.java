@@ -99,10 +99,13 @@ final class ServeCommand implements Callable<Integer> {
             io.puhui.server.pool.AgentEndpoint pool = new io.puhui.server.pool.AgentEndpoint(
                     new io.puhui.server.pool.NodeRegistry(Clock.systemUTC(), java.time.Duration.ofMillis((long) (heartbeat * 1000))),
                     store.db.joinTokens());
+            io.puhui.server.pool.EndpointPool endpoints = new io.puhui.server.pool.EndpointPool(
+                    store.db.endpoints()::list, io.puhui.server.store.SecretBox.forHome(home), java.time.Duration.ofSeconds(10));
             try {
                 gateway = new Gateway(host, port, decoding.maxBody, specs, supervisor,
-                        store.access(!loopback || store.activeKeys() > 0), pool).start();
+                        store.access(!loopback || store.activeKeys() > 0), pool, endpoints).start();
             } catch (RuntimeException e) {
+                endpoints.close();
                 pool.close();
                 supervisor.close();
                 throw new Main.UsageException("cannot listen on " + host + ":" + port + ": " + rootMessage(e));
@@ -111,6 +114,7 @@ final class ServeCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 // stop taking requests, then end the workers, then the database
                 gateway.close();
+                endpoints.close();
                 pool.close();
                 supervisor.close();
                 stopped.countDown();

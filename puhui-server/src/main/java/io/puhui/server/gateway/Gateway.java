@@ -32,6 +32,7 @@ public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
     private final ModelDirectory models;
+    private final io.puhui.server.pool.EndpointPool endpoints;
     private final Supervisor supervisor;
     private final Access access;
     private final GatewayMetrics metrics;
@@ -41,12 +42,16 @@ public final class Gateway implements AutoCloseable {
 
     public Gateway(String host, int port, long maxBodyBytes, ModelDirectory models, Supervisor supervisor,
                    Access access) {
-        this(host, port, maxBodyBytes, models, supervisor, access, null);
+        this(host, port, maxBodyBytes, models, supervisor, access, null, null);
     }
 
-    /** With {@code pool}: agents join at {@code /api/agent} and {@code /api/nodes} lists them (behind the key check). */
+    /**
+     * With {@code pool}: agents join at {@code /api/agent} and {@code /api/nodes} lists them (behind the key
+     * check). With {@code endpoints}: a model no local file serves is relayed to a healthy endpoint of it.
+     */
     public Gateway(String host, int port, long maxBodyBytes, ModelDirectory models, Supervisor supervisor,
-                   Access access, io.puhui.server.pool.AgentEndpoint pool) {
+                   Access access, io.puhui.server.pool.AgentEndpoint pool, io.puhui.server.pool.EndpointPool endpoints) {
+        this.endpoints = endpoints;
         this.models = models;
         this.supervisor = supervisor;
         this.access = access;
@@ -70,7 +75,7 @@ public final class Gateway implements AutoCloseable {
             c.routes.get("/v1/models", ctx -> json(ctx, modelList()));
             c.routes.get("/v1/models/{id}", ctx -> {
                 String id = ctx.pathParam("id");
-                if (models.find(id).isEmpty()) {
+                if (models.find(id).isEmpty() && (endpoints == null || !endpoints.models().contains(id))) {
                     throw unknownModel(id);
                 }
                 json(ctx, modelEntry(id));
@@ -114,7 +119,19 @@ public final class Gateway implements AutoCloseable {
             throw ApiException.badRequest("model", "'model' is required: one of " + models.names());
         }
         String model = m.asText();
-        WorkerSpec spec = models.find(model).orElseThrow(() -> unknownModel(model));
+        java.util.Optional<WorkerSpec> local = models.find(model);
+        if (local.isEmpty() && endpoints != null) {
+            java.util.Optional<io.puhui.server.pool.EndpointPool.Target> target = endpoints.find(model);
+            if (target.isPresent()) {
+                relayToEndpoint(ctx, target.get(), endpoint, path, json, caller, model, t0);
+                return;
+            }
+            java.util.Optional<String> down = endpoints.unavailable(model);
+            if (down.isPresent()) {
+                throw ApiException.unavailable(down.get());
+            }
+        }
+        WorkerSpec spec = local.orElseThrow(() -> unknownModel(model));
         Duration keepAlive = null;
         JsonNode ka = json.get("keep_alive");
         if (ka != null && !ka.isNull()) {
@@ -172,6 +189,58 @@ public final class Gateway implements AutoCloseable {
             // written before the answer ends, so that a client that has its answer can count on the record
             access.record(new Access.Usage(requestId, caller, model, endpoint, outcome.promptTokens,
                     outcome.completionTokens, latency.toMillis(), outcome.status));
+        }
+    }
+
+    /** Relays to an external OpenAI-compatible endpoint, the model renamed to its name there, bytes streamed back. */
+    private void relayToEndpoint(Context ctx, io.puhui.server.pool.EndpointPool.Target target, String endpointName,
+                                 String path, JsonNode json, Access.Caller caller, String model, long t0) {
+        String requestId = "req-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        ctx.header("x-request-id", requestId);
+        var e = target.endpoint();
+        ObjectNode body = ((ObjectNode) json).deepCopy();
+        body.put("model", e.upstreamModel());
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(e.url() + (path.startsWith("/v1/") ? path.substring(3) : path)))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(Json.write(body)));
+        if (target.key() != null) {
+            b.header("Authorization", "Bearer " + target.key());
+        }
+        metrics.inFlight.incrementAndGet();
+        int status = 502;
+        boolean sent = false;
+        try {
+            java.net.http.HttpResponse<InputStream> r = endpoints.http().send(b.build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+            status = r.statusCode();
+            ctx.status(status);
+            ctx.header("x-puhui-route", e.tier().name().toLowerCase(java.util.Locale.ROOT) + ":endpoint " + e.id()
+                    + "/" + e.upstreamModel());
+            r.headers().firstValue("content-type").ifPresent(ctx::contentType);
+            try (InputStream in = r.body()) {
+                OutputStream out = ctx.res().getOutputStream();
+                byte[] buf = new byte[8192];
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    out.write(buf, 0, n);
+                    out.flush();
+                    sent = true;
+                }
+            }
+        } catch (IOException | InterruptedException ex) {
+            if (ex instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            if (!sent) {
+                status = 503;
+                throw ApiException.unavailable("the endpoint " + e.id() + " of '" + model + "' (" + e.url()
+                        + ") failed: " + (ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage()));
+            }
+        } finally {
+            metrics.inFlight.decrementAndGet();
+            Duration latency = Duration.ofNanos(System.nanoTime() - t0);
+            metrics.request(endpointName, model, status, latency);
+            access.record(new Access.Usage(requestId, caller, model, endpointName, 0, 0, latency.toMillis(), status));
         }
     }
 
@@ -330,7 +399,11 @@ public final class Gateway implements AutoCloseable {
         ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");
-        for (String n : models.names()) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>(models.names());
+        if (endpoints != null) {
+            names.addAll(endpoints.models());
+        }
+        for (String n : names) {
             data.add(modelEntry(n));
         }
         return root;

@@ -82,6 +82,10 @@ public final class Database implements AutoCloseable {
         return new ModelRecords(this);
     }
 
+    public Endpoints endpoints() {
+        return new Endpoints(this);
+    }
+
     public JoinTokens joinTokens() {
         return new JoinTokens(this);
     }
