@@ -33,6 +33,8 @@ final class EndpointCommand implements Runnable {
     private static EndpointPool.Health check(Store store, Endpoints.Endpoint e) {
         try (EndpointPool pool = new EndpointPool(List::of, SecretBox.forHome(store.home), Duration.ofHours(1))) {
             return pool.check(e, e.sealedKey() == null ? null : SecretBox.forHome(store.home).open(e.sealedKey()));
+        } catch (IllegalArgumentException badKey) {
+            return new EndpointPool.Health(false, badKey.getMessage(), java.time.Instant.now());
         }
     }
 

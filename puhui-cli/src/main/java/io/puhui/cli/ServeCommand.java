@@ -53,6 +53,22 @@ final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--tier", defaultValue = "edge", paramLabel = "device|edge|cloud",
+            description = "This server's tier, which its local models run at when requests are routed (default ${DEFAULT-VALUE}).")
+    String tier;
+
+    @Option(names = "--cascade", description = "Answer non-streamed requests with the local (small) variant first and "
+            + "escalate to the model's endpoint when the answer's token probabilities are too low.")
+    boolean cascade;
+
+    @Option(names = "--cascade-mean", defaultValue = "0.7", paramLabel = "P",
+            description = "With --cascade: the mean token probability an answer needs to stand (default ${DEFAULT-VALUE}).")
+    double cascadeMean;
+
+    @Option(names = "--cascade-min", defaultValue = "0.05", paramLabel = "P",
+            description = "With --cascade: the lowest token probability an answer may contain (default ${DEFAULT-VALUE}).")
+    double cascadeMin;
+
     @Option(names = "--heartbeat", defaultValue = "5", paramLabel = "S",
             description = "Seconds between agents' heartbeats; three missed mark a node lost (default ${DEFAULT-VALUE}).")
     double heartbeat;
@@ -68,6 +84,17 @@ final class ServeCommand implements Callable<Integer> {
         if (!(heartbeat >= 0.2) || heartbeat > 300) {
             throw new Main.UsageException("--heartbeat must be between 0.2 and 300 seconds");
         }
+        io.puhui.server.pool.Tier ownTier;
+        try {
+            ownTier = io.puhui.server.pool.Tier.valueOf(tier.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException("--tier must be device, edge or cloud, not '" + tier + "'");
+        }
+        if (!(cascadeMean > 0 && cascadeMean <= 1) || !(cascadeMin > 0 && cascadeMin <= 1)) {
+            throw new Main.UsageException("--cascade-mean and --cascade-min are probabilities above 0 and at most 1");
+        }
+        Gateway.Routing routing = new Gateway.Routing(ownTier, cascade
+                ? new io.puhui.server.pool.Cascade.Thresholds(Math.log(cascadeMean), Math.log(cascadeMin), 16) : null);
         PrintWriter out = spec.commandLine().getOut();
         Path home = PuhuiHome.resolve();
         Files.createDirectories(home);
@@ -103,7 +130,7 @@ final class ServeCommand implements Callable<Integer> {
                     store.db.endpoints()::list, io.puhui.server.store.SecretBox.forHome(home), java.time.Duration.ofSeconds(10));
             try {
                 gateway = new Gateway(host, port, decoding.maxBody, specs, supervisor,
-                        store.access(!loopback || store.activeKeys() > 0), pool, endpoints).start();
+                        store.access(!loopback || store.activeKeys() > 0), pool, endpoints).routing(routing).start();
             } catch (RuntimeException e) {
                 endpoints.close();
                 pool.close();

@@ -59,7 +59,7 @@ class EndpointIT {
                     assertThat(streamed).isEqualTo(expected);
                     assertThat(pool.models().list().data()).anyMatch(m -> m.id().equals("tales"));
                     var route = plane.post("/v1/chat/completions", "{\"model\":\"tales\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":3}");
-                    assertThat(route.headers().firstValue("x-puhui-route")).hasValueSatisfying(v -> assertThat(v).startsWith("cloud:endpoint ep_").endsWith("/stories"));
+                    assertThat(route.headers().firstValue("x-puhui-route")).hasValueSatisfying(v -> assertThat(v).startsWith("cloud:endpoint ep_").contains("/stories (cheapest of 1; est "));
                     assertThatThrownBy(() -> pool.chat().completions().create(p.model("ghost").build()))
                             .hasMessageContaining("no endpoint of 'ghost' is healthy");
                 } finally {
@@ -71,6 +71,76 @@ class EndpointIT {
         for (Path f : Files.list(home).toList()) {
             if (Files.isRegularFile(f) && f.getFileName().toString().startsWith("puhui")) {
                 assertThat(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1)).doesNotContain("upstream-key-0451");
+            }
+        }
+    }
+
+    static double meanProbability(ServeProcess serve, String prompt) throws Exception {
+        var r = serve.post("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":"
+                + io.puhui.server.api.Json.write(prompt) + "}],\"max_tokens\":16,\"temperature\":0,\"logprobs\":true}");
+        var lp = io.puhui.server.api.Json.MAPPER.readTree(r.body()).path("choices").path(0).path("logprobs").path("content");
+        double sum = 0;
+        for (var t : lp) {
+            sum += t.path("logprob").asDouble();
+        }
+        return Math.exp(sum / lp.size());
+    }
+
+    /**
+     * The router and the cascade in the request path: the local file is the small (edge) variant, a second
+     * `serve` the cloud endpoint of the same model. Locality headers pick the tier; with --cascade the small
+     * variant answers first and a low-confidence answer is escalated while a confident one is kept.
+     */
+    @Test
+    void localityHeadersRouteAndTheCascadeKeepsConfidentAnswersAndEscalatesTheRest() throws Exception {
+        Path upstreamHome = Files.createDirectories(tmp.resolve("upstream"));
+        Path home = Files.createDirectories(tmp.resolve("plane"));
+        String model = SharedData.stories260K().toString();
+        try (ServeProcess upstream = ServeProcess.start(upstreamHome, "--model", model, "--name", "stories")) {
+            // The same weights answer on both sides, so the small variant's confidence can be measured here.
+            java.util.List<String> prompts = java.util.List.of("Once upon a time", "Lily and Tom", "The cat sat", "Hello",
+                    "zebra quantum", "Tom had a red ball", "a", "She said");
+            java.util.Map<String, Double> conf = new java.util.LinkedHashMap<>();
+            for (String p : prompts) {
+                conf.put(p, meanProbability(upstream, p));
+            }
+            String sure = conf.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+            String unsure = conf.entrySet().stream().min(Map.Entry.comparingByValue()).orElseThrow().getKey();
+            assertThat(conf.get(sure) - conf.get(unsure)).as("prompts must differ in confidence: " + conf).isGreaterThan(0.005);
+            double threshold = (conf.get(sure) + conf.get(unsure)) / 2;
+            CliProcessIT.Result add = CliProcessIT.run(ServeProcess.java(home, "endpoint", "add", "stories", "--tier", "cloud",
+                    "--url", upstream.baseUrl + "/v1", "--model", "stories"), Map.of("PUHUI_HOME", home.toString()));
+            assertThat(add.exit()).as(add.err()).isZero();
+            try (ServeProcess plane = ServeProcess.start(home, "--model", model, "--name", "stories", "--tier", "edge",
+                    "--cascade", "--cascade-mean", Double.toString(threshold), "--cascade-min", "0.0001")) {
+                String body = "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}],\"max_tokens\":8}";
+                var cloud = plane.post("/v1/chat/completions", body, "x-puhui-locality", "cloud");
+                assertThat(cloud.statusCode()).isEqualTo(200);
+                assertThat(cloud.headers().firstValue("x-puhui-route").orElseThrow()).startsWith("cloud:endpoint ep_");
+                var edge = plane.post("/v1/chat/completions", body, "x-puhui-locality", "edge");
+                assertThat(edge.statusCode()).isEqualTo(200);
+                assertThat(edge.headers().firstValue("x-puhui-route").orElseThrow()).startsWith("edge:this server/stories");
+                assertThat(edge.headers().firstValue("x-puhui-cascade")).as("no larger variant within edge").isEmpty();
+                var device = plane.post("/v1/chat/completions", body, "x-puhui-locality", "device");
+                assertThat(device.statusCode()).isEqualTo(503);
+                assertThat(device.body()).contains("outside the requested locality");
+                var moon = plane.post("/v1/chat/completions", body, "x-puhui-locality", "moon");
+                assertThat(moon.statusCode()).isEqualTo(400);
+                assertThat(moon.body()).contains("x-puhui-locality must be device, edge, cloud or any");
+
+                var kept = plane.post("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":"
+                        + io.puhui.server.api.Json.write(sure) + "}],\"max_tokens\":16,\"temperature\":0}");
+                assertThat(kept.statusCode()).isEqualTo(200);
+                assertThat(kept.headers().firstValue("x-puhui-cascade").orElseThrow()).startsWith("kept:");
+                assertThat(kept.body()).contains("\"logprobs\":null");
+                var escalated = plane.post("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":"
+                        + io.puhui.server.api.Json.write(unsure) + "}],\"max_tokens\":16,\"temperature\":0}");
+                assertThat(escalated.statusCode()).isEqualTo(200);
+                assertThat(escalated.headers().firstValue("x-puhui-cascade").orElseThrow()).startsWith("escalated:");
+                assertThat(escalated.headers().firstValue("x-puhui-route").orElseThrow()).endsWith("(escalated)");
+                String metrics = plane.get("/metrics").body();
+                assertThat(metrics).contains("puhui_cascade_decisions_total{model=\"stories\",outcome=\"kept\"} 1.0")
+                        .contains("puhui_cascade_decisions_total{model=\"stories\",outcome=\"escalated\"} 1.0");
             }
         }
     }

@@ -33,6 +33,25 @@ public final class Gateway implements AutoCloseable {
 
     private final ModelDirectory models;
     private final io.puhui.server.pool.EndpointPool endpoints;
+    private volatile Routing routing = Routing.DEFAULT;
+
+    /**
+     * How requests for a model with several variants (the local file and endpoints) are placed.
+     *
+     * @param tier    this server's own tier, which its local models run at
+     * @param cascade when set, a non-streamed request the router gives to the local (small) variant is
+     *                answered there first and escalated to the best endpoint when its confidence is too low
+     */
+    public record Routing(io.puhui.server.pool.Tier tier, io.puhui.server.pool.Cascade.Thresholds cascade) {
+        public static final Routing DEFAULT = new Routing(io.puhui.server.pool.Tier.EDGE, null);
+    }
+
+    public Gateway routing(Routing r) {
+        this.routing = r;
+        return this;
+    }
+
+    private final io.puhui.server.pool.Router router = new io.puhui.server.pool.Router();
     private final Supervisor supervisor;
     private final Access access;
     private final GatewayMetrics metrics;
@@ -120,18 +139,145 @@ public final class Gateway implements AutoCloseable {
         }
         String model = m.asText();
         java.util.Optional<WorkerSpec> local = models.find(model);
-        if (local.isEmpty() && endpoints != null) {
-            java.util.Optional<io.puhui.server.pool.EndpointPool.Target> target = endpoints.find(model);
-            if (target.isPresent()) {
-                relayToEndpoint(ctx, target.get(), endpoint, path, json, caller, model, t0);
-                return;
+        java.util.List<io.puhui.server.pool.EndpointPool.Target> remote = endpoints == null ? java.util.List.of()
+                : endpoints.healthy(model);
+        boolean constrained = ctx.header("x-puhui-locality") != null || ctx.header("x-puhui-max-latency-ms") != null
+                || ctx.header("x-puhui-min-quality") != null;
+        if (local.isEmpty() && remote.isEmpty()) {
+            if (endpoints != null) {
+                endpoints.unavailable(model).ifPresent(reason -> {
+                    throw ApiException.unavailable(reason);
+                });
             }
-            java.util.Optional<String> down = endpoints.unavailable(model);
-            if (down.isPresent()) {
-                throw ApiException.unavailable(down.get());
+            throw unknownModel(model);
+        }
+        if (!remote.isEmpty() || constrained) {
+            route(ctx, endpoint, path, body, json, caller, model, local, remote, t0);
+            return;
+        }
+        relayLocal(ctx, endpoint, path, body, json, caller, model, local.get(), t0);
+    }
+
+    /** Picks the variant with the router (headers, tiers, speeds, energy), then relays or cascades. */
+    private void route(Context ctx, String endpoint, String path, byte[] body, JsonNode json, Access.Caller caller,
+                       String model, java.util.Optional<WorkerSpec> local,
+                       java.util.List<io.puhui.server.pool.EndpointPool.Target> remote, long t0) throws Exception {
+        io.puhui.server.pool.RouteRequest rr = new io.puhui.server.pool.RouteRequest(model,
+                io.puhui.server.pool.RouteRequest.parseLocality(ctx.header("x-puhui-locality")),
+                io.puhui.server.pool.RouteRequest.parseMaxLatency(ctx.header("x-puhui-max-latency-ms")),
+                io.puhui.server.pool.RouteRequest.parseMinQuality(ctx.header("x-puhui-min-quality")),
+                caller.tenant(), java.util.Set.of(), Math.max(1, body.length / 4),
+                Math.max(1, json.path("max_completion_tokens").asInt(json.path("max_tokens").asInt(256))));
+        java.util.List<io.puhui.server.pool.Candidate> candidates = new java.util.ArrayList<>();
+        io.puhui.server.pool.Tier own = routing.tier();
+        if (local.isPresent()) {
+            candidates.add(new io.puhui.server.pool.Candidate("local", "this server", own, model, model, 0.5,
+                    io.puhui.server.pool.Candidate.NodeState.READY, null, "", own == io.puhui.server.pool.Tier.CLOUD ? 60 : 25,
+                    400, 0, 1, joulesPerToken(own)));
+        }
+        for (io.puhui.server.pool.EndpointPool.Target t : remote) {
+            var e = t.endpoint();
+            candidates.add(new io.puhui.server.pool.Candidate(e.id(), "endpoint " + e.id(), e.tier(), model,
+                    e.upstreamModel(), 1.0, io.puhui.server.pool.Candidate.NodeState.READY, null, "", 60, 3000, 0, 32,
+                    joulesPerToken(e.tier())));
+        }
+        io.puhui.server.pool.Router.Route r;
+        try {
+            r = router.route(rr, candidates);
+        } catch (io.puhui.server.pool.Router.NoRouteException e) {
+            throw ApiException.unavailable(e.getMessage());
+        }
+        ctx.header("x-puhui-route", r.reason());
+        metrics.routed(model, r.chosen().tier().name().toLowerCase(java.util.Locale.ROOT));
+        if (!r.chosen().instance().equals("local")) {
+            io.puhui.server.pool.EndpointPool.Target t = remote.stream()
+                    .filter(x -> x.endpoint().id().equals(r.chosen().instance())).findFirst().orElseThrow();
+            relayToEndpoint(ctx, t, endpoint, path, json, caller, model, t0);
+            return;
+        }
+        java.util.Optional<io.puhui.server.pool.EndpointPool.Target> larger = remote.stream()
+                .filter(t -> rr.locality().contains(t.endpoint().tier()) && rr.allowedTiers().contains(t.endpoint().tier()))
+                .findFirst();
+        if (routing.cascade() != null && larger.isPresent() && !json.path("stream").asBoolean(false)) {
+            cascade(ctx, endpoint, path, json, caller, model, local.get(), larger.get(), t0);
+            return;
+        }
+        relayLocal(ctx, endpoint, path, body, json, caller, model, local.get(), t0);
+    }
+
+    private static double joulesPerToken(io.puhui.server.pool.Tier tier) {
+        return switch (tier) {
+            case DEVICE -> 0.05;
+            case EDGE -> 0.4;
+            case CLOUD -> 3.0;
+        };
+    }
+
+    /**
+     * The cascade: the local (small) variant answers with its token log-probabilities; a confident answer is
+     * returned (without the log-probabilities unless the client asked), an unsure one is sent to the endpoint.
+     */
+    private void cascade(Context ctx, String endpoint, String path, JsonNode json, Access.Caller caller, String model,
+                         WorkerSpec spec, io.puhui.server.pool.EndpointPool.Target larger, long t0) throws Exception {
+        boolean chat = path.endsWith("/chat/completions");
+        ObjectNode probe = ((ObjectNode) json).deepCopy();
+        boolean clientLogprobs = chat ? json.path("logprobs").asBoolean(false) : json.hasNonNull("logprobs");
+        if (chat) {
+            probe.put("logprobs", true);
+        } else if (!clientLogprobs) {
+            probe.put("logprobs", 1);
+        }
+        String requestId = "req-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        byte[] answer = null;
+        int status = 0;
+        WorkerProcess w = supervisor.acquire(spec, null);
+        try (WorkerConnections.Exchange x = connections.post(w.baseUri(), path, Json.write(probe).getBytes(StandardCharsets.UTF_8),
+                Map.of("x-puhui-tenant", caller.tenant(), "x-request-id", requestId))) {
+            status = x.status;
+            answer = x.body.readAllBytes();
+        } catch (IOException e) {
+            supervisor.failed(w);
+        } finally {
+            supervisor.release(w);
+        }
+        double[] logprobs = new double[0];
+        JsonNode small = null;
+        if (status == 200 && answer != null) {
+            small = Json.MAPPER.readTree(answer);
+            JsonNode lp = chat ? small.path("choices").path(0).path("logprobs").path("content")
+                    : small.path("choices").path(0).path("logprobs").path("token_logprobs");
+            logprobs = new double[lp.size()];
+            for (int i = 0; i < lp.size(); i++) {
+                logprobs[i] = chat ? lp.get(i).path("logprob").asDouble() : lp.get(i).asDouble();
             }
         }
-        WorkerSpec spec = local.orElseThrow(() -> unknownModel(model));
+        io.puhui.server.pool.Cascade.Decision d = small == null
+                ? new io.puhui.server.pool.Cascade.Decision(true, Double.NaN, Double.NaN, 0, "escalated: the small variant failed")
+                : io.puhui.server.pool.Cascade.decide(logprobs, routing.cascade());
+        metrics.cascade(model, d.escalate());
+        ctx.header("x-puhui-cascade", d.reason());
+        if (d.escalate()) {
+            ctx.header("x-puhui-route", larger.endpoint().tier().name().toLowerCase(java.util.Locale.ROOT)
+                    + ":endpoint " + larger.endpoint().id() + "/" + larger.endpoint().upstreamModel() + " (escalated)");
+            relayToEndpoint(ctx, larger, endpoint, path, json, caller, model, t0);
+            return;
+        }
+        if (!clientLogprobs) {
+            for (JsonNode c : small.path("choices")) {
+                ((ObjectNode) c).putNull("logprobs");
+            }
+        }
+        ctx.header("x-request-id", requestId);
+        ctx.contentType("application/json");
+        ctx.result(Json.write(small));
+        Duration latency = Duration.ofNanos(System.nanoTime() - t0);
+        metrics.request(endpoint, model, 200, latency);
+        access.record(new Access.Usage(requestId, caller, model, endpoint, small.path("usage").path("prompt_tokens").asInt(),
+                small.path("usage").path("completion_tokens").asInt(), latency.toMillis(), 200));
+    }
+
+    private void relayLocal(Context ctx, String endpoint, String path, byte[] body, JsonNode json, Access.Caller caller,
+                            String model, WorkerSpec spec, long t0) throws Exception {
         Duration keepAlive = null;
         JsonNode ka = json.get("keep_alive");
         if (ka != null && !ka.isNull()) {
@@ -215,8 +361,10 @@ public final class Gateway implements AutoCloseable {
                     java.net.http.HttpResponse.BodyHandlers.ofInputStream());
             status = r.statusCode();
             ctx.status(status);
-            ctx.header("x-puhui-route", e.tier().name().toLowerCase(java.util.Locale.ROOT) + ":endpoint " + e.id()
-                    + "/" + e.upstreamModel());
+            if (ctx.res().getHeader("x-puhui-route") == null) {
+                ctx.header("x-puhui-route", e.tier().name().toLowerCase(java.util.Locale.ROOT) + ":endpoint " + e.id()
+                        + "/" + e.upstreamModel());
+            }
             r.headers().firstValue("content-type").ifPresent(ctx::contentType);
             try (InputStream in = r.body()) {
                 OutputStream out = ctx.res().getOutputStream();

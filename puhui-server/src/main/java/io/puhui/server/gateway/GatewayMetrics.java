@@ -31,6 +31,18 @@ final class GatewayMetrics {
                 .publishPercentileHistogram().register(registry).record(latency);
     }
 
+    /** One cascade decision: the small variant's answer kept, or the request escalated. */
+    void cascade(String model, boolean escalated) {
+        Counter.builder("puhui.cascade.decisions").description("Small-variant answers kept or escalated")
+                .tags("model", model, "outcome", escalated ? "escalated" : "kept").register(registry).increment();
+    }
+
+    /** Where a routed request went. */
+    void routed(String model, String tier) {
+        Counter.builder("puhui.requests.routed").description("Requests by the tier they were served at")
+                .tags("model", model, "tier", tier).register(registry).increment();
+    }
+
     void firstToken(String model, Duration ttft) {
         Timer.builder("puhui.time.to.first.token").description("Time from request to the first streamed byte")
                 .tags("model", model).publishPercentileHistogram().register(registry).record(ttft);

@@ -60,7 +60,12 @@ public final class EndpointPool implements AutoCloseable {
         try {
             endpoints = List.copyOf(store.get());
             for (Endpoints.Endpoint e : endpoints) {
-                Health h = check(e, key(e));
+                Health h;
+                try {
+                    h = check(e, key(e));
+                } catch (IllegalArgumentException badKey) {
+                    h = new Health(false, badKey.getMessage(), Instant.now());
+                }
                 Health before = health.put(e.id(), h);
                 if (before == null || before.healthy() != h.healthy()) {
                     LOG.info("endpoint {} ({} → {}) is {}: {}", e.id(), e.model(), e.url(), h.healthy() ? "healthy" : "unhealthy", h.detail());
@@ -91,15 +96,21 @@ public final class EndpointPool implements AutoCloseable {
         return e.sealedKey() == null ? null : secrets.open(e.sealedKey());
     }
 
-    /** A healthy endpoint of the logical model, or empty. */
-    public Optional<Target> find(String model) {
+    /** Every healthy endpoint of the logical model. */
+    public List<Target> healthy(String model) {
+        List<Target> out = new ArrayList<>();
         for (Endpoints.Endpoint e : endpoints) {
             Health h = health.get(e.id());
             if (e.model().equals(model) && h != null && h.healthy()) {
-                return Optional.of(new Target(e, key(e)));
+                out.add(new Target(e, key(e)));
             }
         }
-        return Optional.empty();
+        return out;
+    }
+
+    /** A healthy endpoint of the logical model, or empty. */
+    public Optional<Target> find(String model) {
+        return healthy(model).stream().findFirst();
     }
 
     /** Why no endpoint of the model can take a request now, or empty when one can or none is registered. */
