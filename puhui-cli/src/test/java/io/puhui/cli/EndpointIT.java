@@ -138,6 +138,14 @@ class EndpointIT {
                 assertThat(escalated.statusCode()).isEqualTo(200);
                 assertThat(escalated.headers().firstValue("x-puhui-cascade").orElseThrow()).startsWith("escalated:");
                 assertThat(escalated.headers().firstValue("x-puhui-route").orElseThrow()).endsWith("(escalated)");
+                var recent = io.puhui.server.api.Json.MAPPER.readTree(plane.get("/api/routes/recent?limit=3").body());
+                assertThat(recent).hasSize(3);
+                assertThat(recent.get(0).path("cascade").asText()).startsWith("escalated:");
+                assertThat(recent.get(0).path("tier").asText()).isEqualTo("cloud");
+                assertThat(recent.get(0).path("request_id").asText()).isEqualTo(escalated.headers().firstValue("x-request-id").orElseThrow());
+                assertThat(recent.get(1).path("cascade").asText()).startsWith("kept:");
+                assertThat(recent.get(1).path("tier").asText()).isEqualTo("edge");
+                assertThat(plane.get("/api/routes/recent?limit=0").statusCode()).isEqualTo(400);
                 String metrics = plane.get("/metrics").body();
                 assertThat(metrics).contains("puhui_cascade_decisions_total{model=\"stories\",outcome=\"kept\"} 1.0")
                         .contains("puhui_cascade_decisions_total{model=\"stories\",outcome=\"escalated\"} 1.0");

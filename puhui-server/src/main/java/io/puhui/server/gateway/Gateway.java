@@ -52,6 +52,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     private final io.puhui.server.pool.Router router = new io.puhui.server.pool.Router();
+    private final io.puhui.server.pool.RouteLog routes = new io.puhui.server.pool.RouteLog(1000);
     private final Supervisor supervisor;
     private final Access access;
     private final GatewayMetrics metrics;
@@ -89,6 +90,28 @@ public final class Gateway implements AutoCloseable {
                 pool.install(c);
             }
             c.routes.get("/health", this::health);
+            c.routes.before("/api/routes/*", this::authenticate);
+            c.routes.get("/api/routes/recent", ctx -> {
+                int limit;
+                try {
+                    limit = Integer.parseInt(ctx.queryParamAsClass("limit", String.class).getOrDefault("100"));
+                } catch (NumberFormatException e) {
+                    limit = -1;
+                }
+                if (limit < 1 || limit > 1000) {
+                    throw ApiException.badRequest("limit", "limit must be a whole number from 1 to 1000");
+                }
+                ArrayNode out = Json.MAPPER.createArrayNode();
+                for (io.puhui.server.pool.RouteLog.Entry e : routes.recent(limit)) {
+                    ObjectNode o = out.addObject().put("at", e.at().toString()).put("request_id", e.requestId())
+                            .put("tenant", e.tenant()).put("model", e.model()).put("tier", e.tier())
+                            .put("target", e.target()).put("reason", e.reason());
+                    if (e.cascade() != null) {
+                        o.put("cascade", e.cascade());
+                    }
+                }
+                json(ctx, out);
+            });
             c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(metrics.scrape()));
             c.routes.get("/v1/models", ctx -> json(ctx, modelList()));
@@ -187,8 +210,16 @@ public final class Gateway implements AutoCloseable {
         } catch (io.puhui.server.pool.Router.NoRouteException e) {
             throw ApiException.unavailable(e.getMessage());
         }
+        String requestId = requestId(ctx);
         ctx.header("x-puhui-route", r.reason());
         metrics.routed(model, r.chosen().tier().name().toLowerCase(java.util.Locale.ROOT));
+        boolean cascading = routing.cascade() != null && r.chosen().instance().equals("local")
+                && !json.path("stream").asBoolean(false);
+        if (!cascading) {
+            routes.add(new io.puhui.server.pool.RouteLog.Entry(java.time.Instant.now(), requestId,
+                    caller.tenant(), model, r.chosen().tier().name().toLowerCase(java.util.Locale.ROOT),
+                    r.chosen().node() + "/" + r.chosen().variant(), r.reason(), null));
+        }
         if (!r.chosen().instance().equals("local")) {
             io.puhui.server.pool.EndpointPool.Target t = remote.stream()
                     .filter(x -> x.endpoint().id().equals(r.chosen().instance())).findFirst().orElseThrow();
@@ -203,6 +234,16 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         relayLocal(ctx, endpoint, path, body, json, caller, model, local.get(), t0);
+    }
+
+    /** The request's id: the one already given to it (routed requests get theirs first), else a new one. */
+    private static String requestId(Context ctx) {
+        String id = ctx.res().getHeader("x-request-id");
+        if (id == null) {
+            id = "req-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+            ctx.header("x-request-id", id);
+        }
+        return id;
     }
 
     private static double joulesPerToken(io.puhui.server.pool.Tier tier) {
@@ -227,7 +268,7 @@ public final class Gateway implements AutoCloseable {
         } else if (!clientLogprobs) {
             probe.put("logprobs", 1);
         }
-        String requestId = "req-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        String requestId = requestId(ctx);
         byte[] answer = null;
         int status = 0;
         WorkerProcess w = supervisor.acquire(spec, null);
@@ -256,6 +297,11 @@ public final class Gateway implements AutoCloseable {
                 : io.puhui.server.pool.Cascade.decide(logprobs, routing.cascade());
         metrics.cascade(model, d.escalate());
         ctx.header("x-puhui-cascade", d.reason());
+        routes.add(new io.puhui.server.pool.RouteLog.Entry(java.time.Instant.now(), requestId, caller.tenant(), model,
+                d.escalate() ? larger.endpoint().tier().name().toLowerCase(java.util.Locale.ROOT)
+                        : routing.tier().name().toLowerCase(java.util.Locale.ROOT),
+                d.escalate() ? "endpoint " + larger.endpoint().id() + "/" + larger.endpoint().upstreamModel() : "this server/" + model,
+                d.escalate() ? "escalated from this server/" + model : "kept on this server/" + model, d.reason()));
         if (d.escalate()) {
             ctx.header("x-puhui-route", larger.endpoint().tier().name().toLowerCase(java.util.Locale.ROOT)
                     + ":endpoint " + larger.endpoint().id() + "/" + larger.endpoint().upstreamModel() + " (escalated)");
@@ -284,7 +330,7 @@ public final class Gateway implements AutoCloseable {
             keepAlive = KeepAlive.parse(ka.asText());
         }
         boolean stream = json.path("stream").asBoolean(false);
-        String requestId = "req-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        String requestId = requestId(ctx);
         ctx.header("x-request-id", requestId);
         metrics.inFlight.incrementAndGet();
         Outcome outcome = new Outcome();
@@ -341,7 +387,7 @@ public final class Gateway implements AutoCloseable {
     /** Relays to an external OpenAI-compatible endpoint, the model renamed to its name there, bytes streamed back. */
     private void relayToEndpoint(Context ctx, io.puhui.server.pool.EndpointPool.Target target, String endpointName,
                                  String path, JsonNode json, Access.Caller caller, String model, long t0) {
-        String requestId = "req-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        String requestId = requestId(ctx);
         ctx.header("x-request-id", requestId);
         var e = target.endpoint();
         ObjectNode body = ((ObjectNode) json).deepCopy();
@@ -356,6 +402,8 @@ public final class Gateway implements AutoCloseable {
         metrics.inFlight.incrementAndGet();
         int status = 502;
         boolean sent = false;
+        int promptTokens = 0;
+        int completionTokens = 0;
         try {
             java.net.http.HttpResponse<InputStream> r = endpoints.http().send(b.build(),
                     java.net.http.HttpResponse.BodyHandlers.ofInputStream());
@@ -368,11 +416,26 @@ public final class Gateway implements AutoCloseable {
             r.headers().firstValue("content-type").ifPresent(ctx::contentType);
             try (InputStream in = r.body()) {
                 OutputStream out = ctx.res().getOutputStream();
-                byte[] buf = new byte[8192];
-                for (int n; (n = in.read(buf)) >= 0; ) {
-                    out.write(buf, 0, n);
-                    out.flush();
+                if (!json.path("stream").asBoolean(false)) {
+                    byte[] all = in.readAllBytes();
+                    if (status == 200) {
+                        try {
+                            JsonNode u = Json.MAPPER.readTree(all).path("usage");
+                            promptTokens = u.path("prompt_tokens").asInt();
+                            completionTokens = u.path("completion_tokens").asInt();
+                        } catch (IOException notJson) {
+                            // relayed as it came
+                        }
+                    }
+                    out.write(all);
                     sent = true;
+                } else {
+                    byte[] buf = new byte[8192];
+                    for (int n; (n = in.read(buf)) >= 0; ) {
+                        out.write(buf, 0, n);
+                        out.flush();
+                        sent = true;
+                    }
                 }
             }
         } catch (IOException | InterruptedException ex) {
@@ -388,7 +451,8 @@ public final class Gateway implements AutoCloseable {
             metrics.inFlight.decrementAndGet();
             Duration latency = Duration.ofNanos(System.nanoTime() - t0);
             metrics.request(endpointName, model, status, latency);
-            access.record(new Access.Usage(requestId, caller, model, endpointName, 0, 0, latency.toMillis(), status));
+            access.record(new Access.Usage(requestId, caller, model, endpointName, promptTokens, completionTokens,
+                    latency.toMillis(), status));
         }
     }
 
