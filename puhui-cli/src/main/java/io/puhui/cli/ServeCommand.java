@@ -137,9 +137,18 @@ final class ServeCommand implements Callable<Integer> {
                 supervisor.close();
                 throw new Main.UsageException("cannot listen on " + host + ":" + port + ": " + rootMessage(e));
             }
+            io.puhui.server.node.Agent agent = embeddedAgent(home, gateway.port(), pool, ownTier);
+            Thread.ofVirtual().name("embedded-agent").start(() -> {
+                try {
+                    agent.run();
+                } catch (Exception e) {
+                    org.slf4j.LoggerFactory.getLogger("agent").warn("the embedded agent stopped: {}", e.getMessage());
+                }
+            });
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 // stop taking requests, then end the workers, then the database
+                agent.close();
                 gateway.close();
                 endpoints.close();
                 pool.close();
@@ -152,6 +161,32 @@ final class ServeCommand implements Callable<Integer> {
             stopped.await();
         }
         return Main.OK;
+    }
+
+    /**
+     * This server as a node of its own pool: the same agent and WebSocket path remote nodes take, with a token
+     * valid in this process only, so its scene is reported and respected like theirs.
+     */
+    private io.puhui.server.node.Agent embeddedAgent(Path home, int port, io.puhui.server.pool.AgentEndpoint pool,
+                                                     io.puhui.server.pool.Tier tier) throws java.io.IOException {
+        String nodeId = AgentCommand.nodeId(home.resolve("node-id"));
+        String target = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
+        java.net.URI self = java.net.URI.create("http://" + (target.contains(":") ? "[" + target + "]" : target) + ":" + port);
+        io.puhui.server.node.scene.AppCatalog apps;
+        try {
+            apps = io.puhui.server.node.scene.AppCatalog.withUserFile(home.resolve("scene-apps.conf"));
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException(e.getMessage());
+        }
+        io.puhui.server.node.scene.SceneDetector detector = new io.puhui.server.node.scene.SceneDetector(
+                io.puhui.server.node.scene.LinuxSignals.available() ? io.puhui.server.node.scene.LinuxSignals.local()
+                        : io.puhui.server.node.scene.Signals::quiet, apps, io.puhui.server.node.scene.SceneDetector.Thresholds.DEFAULT);
+        long memory = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        String name = InetAddress.getLocalHost().getHostName() + " (serve)";
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger("agent");
+        return new io.puhui.server.node.Agent(new io.puhui.server.node.Agent.Config(self, pool.localToken(tier, nodeId), nodeId,
+                name, Runtime.getRuntime().availableProcessors(), memory), detector,
+                io.puhui.server.node.scene.ScenePolicy.defaults(), log::info);
     }
 
     private static String rootMessage(Throwable e) {

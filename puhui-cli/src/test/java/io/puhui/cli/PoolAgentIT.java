@@ -36,8 +36,15 @@ class PoolAgentIT {
         return pb.start();
     }
 
+    /** The pool's nodes other than the server's own (its embedded agent joins too, named "HOST (serve)"). */
     JsonNode nodes(ServeProcess serve) throws IOException, InterruptedException {
-        return Json.MAPPER.readTree(serve.get("/api/nodes").body());
+        com.fasterxml.jackson.databind.node.ArrayNode others = Json.MAPPER.createArrayNode();
+        for (JsonNode n : Json.MAPPER.readTree(serve.get("/api/nodes").body())) {
+            if (!n.path("name").asText().endsWith("(serve)")) {
+                others.add(n);
+            }
+        }
+        return others;
     }
 
     JsonNode await(ServeProcess serve, Predicate<JsonNode> condition, String what) throws Exception {
@@ -109,6 +116,66 @@ class PoolAgentIT {
             } finally {
                 a.destroyForcibly();
                 b.destroyForcibly();
+            }
+            JsonNode all = Json.MAPPER.readTree(serve.get("/api/nodes").body());
+            assertThat(all).as("the server's embedded agent joins over the same path")
+                    .anyMatch(n -> n.path("name").asText().endsWith("(serve)") && n.path("tier").asText().equals("edge"));
+        }
+    }
+
+    /**
+     * A game on this device (a process named cs2) stops new work reaching its local variant within a heartbeat:
+     * requests go to the cloud endpoint instead; when the game ends and the scene settles they come back.
+     */
+    @Test
+    void aGameOnThisDeviceSendsItsRequestsElsewhereWithinAHeartbeat() throws Exception {
+        Path upstreamHome = Files.createDirectories(tmp.resolve("upstream"));
+        Path home = Files.createDirectories(tmp.resolve("device"));
+        String model = SharedData.stories260K().toString();
+        try (ServeProcess upstream = ServeProcess.start(upstreamHome, "--model", model, "--name", "stories")) {
+            CliProcessIT.Result add = puhui(home, "endpoint", "add", "stories", "--tier", "cloud", "--url",
+                    upstream.baseUrl + "/v1", "--model", "stories");
+            assertThat(add.exit()).as(add.err()).isZero();
+            try (ServeProcess device = ServeProcess.start(home, "--model", model, "--name", "stories", "--tier", "device",
+                    "--heartbeat", "0.5")) {
+                String body = "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":4}";
+                java.util.function.Supplier<String> route = () -> {
+                    try {
+                        return device.post("/v1/chat/completions", body).headers().firstValue("x-puhui-route").orElse("");
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                };
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!route.get().startsWith("device:") && System.nanoTime() < deadline) {
+                    Thread.sleep(200); // until the embedded agent's first heartbeat says the device is free
+                }
+                assertThat(route.get()).startsWith("device:this server/stories");
+                Path game = tmp.resolve("cs2");
+                Files.copy(Path.of("/bin/sleep"), game);
+                game.toFile().setExecutable(true);
+                Process g = new ProcessBuilder(game.toString(), "60").start();
+                try {
+                    // The next heartbeat carries the new scene; the first request after it goes elsewhere.
+                    long started = System.nanoTime();
+                    JsonNode self = Json.MAPPER.readTree(device.get("/api/nodes").body()).get(0);
+                    while (!self.path("scene").asText().equals("GAMING") && System.nanoTime() - started < TimeUnit.SECONDS.toNanos(10)) {
+                        Thread.sleep(20);
+                        self = Json.MAPPER.readTree(device.get("/api/nodes").body()).get(0);
+                    }
+                    double seconds = (System.nanoTime() - started) / 1e9;
+                    assertThat(self.path("scene").asText()).isEqualTo("GAMING");
+                    assertThat(self.path("scene_reason").asText()).contains("cs2");
+                    assertThat(seconds).as("reported by a heartbeat (0.5 s) after the game started").isLessThan(3.0);
+                    assertThat(route.get()).startsWith("cloud:endpoint ep_");
+                } finally {
+                    g.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+                long deadline2 = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+                while (!route.get().startsWith("device:") && System.nanoTime() < deadline2) {
+                    Thread.sleep(200);
+                }
+                assertThat(route.get()).as("back once the quiet scene has settled").startsWith("device:");
             }
         }
     }

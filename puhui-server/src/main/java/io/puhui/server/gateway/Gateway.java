@@ -33,6 +33,7 @@ public final class Gateway implements AutoCloseable {
 
     private final ModelDirectory models;
     private final io.puhui.server.pool.EndpointPool endpoints;
+    private final io.puhui.server.pool.AgentEndpoint pool;
     private volatile Routing routing = Routing.DEFAULT;
 
     /**
@@ -72,6 +73,7 @@ public final class Gateway implements AutoCloseable {
     public Gateway(String host, int port, long maxBodyBytes, ModelDirectory models, Supervisor supervisor,
                    Access access, io.puhui.server.pool.AgentEndpoint pool, io.puhui.server.pool.EndpointPool endpoints) {
         this.endpoints = endpoints;
+        this.pool = pool;
         this.models = models;
         this.supervisor = supervisor;
         this.access = access;
@@ -194,8 +196,25 @@ public final class Gateway implements AutoCloseable {
         java.util.List<io.puhui.server.pool.Candidate> candidates = new java.util.ArrayList<>();
         io.puhui.server.pool.Tier own = routing.tier();
         if (local.isPresent()) {
+            // This server's own node, as its embedded agent last reported it: a scene that lends nothing (a game
+            // on this device) keeps requests off it; callers without a key count as its owner.
+            io.puhui.server.node.scene.Scene scene = null;
+            io.puhui.server.pool.Candidate.NodeState state = io.puhui.server.pool.Candidate.NodeState.READY;
+            if (pool != null) {
+                var self = pool.localNode();
+                if (self.isPresent()) {
+                    try {
+                        scene = io.puhui.server.node.scene.Scene.valueOf(self.get().scene());
+                    } catch (IllegalArgumentException notYet) {
+                        scene = null;
+                    }
+                    if (self.get().state() == io.puhui.server.pool.NodeRegistry.State.DRAINING) {
+                        state = io.puhui.server.pool.Candidate.NodeState.DRAINING;
+                    }
+                }
+            }
             candidates.add(new io.puhui.server.pool.Candidate("local", "this server", own, model, model, 0.5,
-                    io.puhui.server.pool.Candidate.NodeState.READY, null, "", own == io.puhui.server.pool.Tier.CLOUD ? 60 : 25,
+                    state, scene, "local", own == io.puhui.server.pool.Tier.CLOUD ? 60 : 25,
                     400, 0, 1, joulesPerToken(own)));
         }
         for (io.puhui.server.pool.EndpointPool.Target t : remote) {

@@ -35,6 +35,10 @@ public final class AgentEndpoint implements AutoCloseable {
 
     private final NodeRegistry registry;
     private final JoinTokens tokens;
+    private final String localToken = "pjt-local-" + java.util.HexFormat.of().toHexDigits(new java.security.SecureRandom().nextLong())
+            + java.util.HexFormat.of().toHexDigits(new java.security.SecureRandom().nextLong());
+    private volatile Tier localTier = Tier.EDGE;
+    private volatile String localNode;
     private final Map<String, String> nodeOfSession = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "node-sweeper");
@@ -56,6 +60,22 @@ public final class AgentEndpoint implements AutoCloseable {
 
     public NodeRegistry registry() {
         return registry;
+    }
+
+    /**
+     * The token the server's own embedded agent joins with: valid in this process only, at {@code tier}. The
+     * embedded agent takes the same path as remote ones.
+     */
+    public String localToken(Tier tier, String nodeId) {
+        this.localTier = tier;
+        this.localNode = nodeId;
+        return localToken;
+    }
+
+    /** The server's own node as the registry knows it (its scene, state), once its agent has joined. */
+    public java.util.Optional<NodeRegistry.NodeInfo> localNode() {
+        String id = localNode;
+        return id == null ? java.util.Optional.empty() : registry.find(id);
     }
 
     /** Adds the routes; the caller guards {@code /api/nodes} with its admin check. */
@@ -100,7 +120,10 @@ public final class AgentEndpoint implements AutoCloseable {
     }
 
     private void hello(WsContext ctx, JsonNode m) {
-        JoinTokens.Verdict v = tokens.verify(m.path("token").asText(null));
+        String shown = m.path("token").asText(null);
+        JoinTokens.Verdict v = localToken.equals(shown)
+                ? new JoinTokens.Verdict(new JoinTokens.JoinToken("local", localTier, "this server", java.time.Instant.EPOCH, null), null)
+                : tokens.verify(shown);
         String id = m.path("id").asText("");
         if (!v.accepted()) {
             LOG.warn("refused a node at {}: {}", ctx.host(), v.refusal());
