@@ -63,12 +63,7 @@ final class EndpointCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Tier t;
-            try {
-                t = Tier.valueOf(tier.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new Main.UsageException("--tier must be device, edge or cloud, not '" + tier + "'");
-            }
+            Tier t = Main.tier("--tier", tier);
             URI u;
             try {
                 u = URI.create(url.trim());

@@ -116,6 +116,15 @@ public final class Main implements Runnable {
         };
     }
 
+    /** A tier named on the command line; anything else is a usage error naming {@code option}. */
+    static io.puhui.server.pool.Tier tier(String option, String value) {
+        try {
+            return io.puhui.server.pool.Tier.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(option + " must be device, edge or cloud, not '" + value + "'");
+        }
+    }
+
     /** {@code file} when it is a regular file, else a usage error naming what was missing. */
     static java.nio.file.Path existingFile(java.nio.file.Path file, String what) {
         if (!java.nio.file.Files.isRegularFile(file)) {

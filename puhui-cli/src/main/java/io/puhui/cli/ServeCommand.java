@@ -84,12 +84,7 @@ final class ServeCommand implements Callable<Integer> {
         if (!(heartbeat >= 0.2) || heartbeat > 300) {
             throw new Main.UsageException("--heartbeat must be between 0.2 and 300 seconds");
         }
-        io.puhui.server.pool.Tier ownTier;
-        try {
-            ownTier = io.puhui.server.pool.Tier.valueOf(tier.trim().toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new Main.UsageException("--tier must be device, edge or cloud, not '" + tier + "'");
-        }
+        io.puhui.server.pool.Tier ownTier = Main.tier("--tier", tier);
         if (!(cascadeMean > 0 && cascadeMean <= 1) || !(cascadeMin > 0 && cascadeMin <= 1)) {
             throw new Main.UsageException("--cascade-mean and --cascade-min are probabilities above 0 and at most 1");
         }

@@ -40,12 +40,7 @@ final class TokenCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Tier t;
-            try {
-                t = Tier.valueOf(tier.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new Main.UsageException("--tier must be device, edge or cloud, not '" + tier + "'");
-            }
+            Tier t = Main.tier("--tier", tier);
             try (Store store = db.open()) {
                 JoinTokens.CreatedToken c = store.db.joinTokens().create(t, label);
                 PrintWriter out = spec.commandLine().getOut();
