@@ -75,6 +75,20 @@ class EndpointIT {
         }
     }
 
+    /** The text of a chat completion stream: its deltas' contents, joined. */
+    static String sseText(String sse) throws Exception {
+        StringBuilder text = new StringBuilder();
+        for (String line : sse.split("\n")) {
+            if (line.startsWith("data: {")) {
+                var chunk = io.puhui.server.api.Json.MAPPER.readTree(line.substring(6));
+                for (var c : chunk.path("choices")) {
+                    text.append(c.path("delta").path("content").asText(""));
+                }
+            }
+        }
+        return text.toString();
+    }
+
     static double meanProbability(ServeProcess serve, String prompt) throws Exception {
         var r = serve.post("/v1/chat/completions", "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":"
                 + io.puhui.server.api.Json.write(prompt) + "}],\"max_tokens\":16,\"temperature\":0,\"logprobs\":true}");
@@ -138,17 +152,32 @@ class EndpointIT {
                 assertThat(escalated.statusCode()).isEqualTo(200);
                 assertThat(escalated.headers().firstValue("x-puhui-cascade").orElseThrow()).startsWith("escalated:");
                 assertThat(escalated.headers().firstValue("x-puhui-route").orElseThrow()).endsWith("(escalated)");
-                var recent = io.puhui.server.api.Json.MAPPER.readTree(plane.get("/api/routes/recent?limit=3").body());
-                assertThat(recent).hasSize(3);
+                // Streamed: the first tokens are held back until the decision, then the chosen stream flows.
+                var keptStream = plane.post("/v1/chat/completions", "{\"model\":\"stories\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":"
+                        + io.puhui.server.api.Json.write(sure) + "}],\"max_tokens\":16,\"temperature\":0}");
+                assertThat(keptStream.headers().firstValue("x-puhui-cascade").orElseThrow()).startsWith("kept:").contains("tokens of the stream");
+                assertThat(keptStream.body()).doesNotContain("\"logprob\"").endsWith("data: [DONE]\n\n");
+                assertThat(sseText(keptStream.body())).isEqualTo(io.puhui.server.api.Json.MAPPER.readTree(kept.body())
+                        .path("choices").path(0).path("message").path("content").asText());
+                var escalatedStream = plane.post("/v1/chat/completions", "{\"model\":\"stories\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":"
+                        + io.puhui.server.api.Json.write(unsure) + "}],\"max_tokens\":16,\"temperature\":0}");
+                assertThat(escalatedStream.headers().firstValue("x-puhui-cascade").orElseThrow()).startsWith("escalated:");
+                assertThat(sseText(escalatedStream.body())).isEqualTo(io.puhui.server.api.Json.MAPPER.readTree(escalated.body())
+                        .path("choices").path(0).path("message").path("content").asText());
+
+                var recent = io.puhui.server.api.Json.MAPPER.readTree(plane.get("/api/routes/recent?limit=5").body());
+                assertThat(recent).hasSize(5);
                 assertThat(recent.get(0).path("cascade").asText()).startsWith("escalated:");
-                assertThat(recent.get(0).path("tier").asText()).isEqualTo("cloud");
-                assertThat(recent.get(0).path("request_id").asText()).isEqualTo(escalated.headers().firstValue("x-request-id").orElseThrow());
                 assertThat(recent.get(1).path("cascade").asText()).startsWith("kept:");
-                assertThat(recent.get(1).path("tier").asText()).isEqualTo("edge");
+                assertThat(recent.get(2).path("cascade").asText()).startsWith("escalated:");
+                assertThat(recent.get(2).path("tier").asText()).isEqualTo("cloud");
+                assertThat(recent.get(2).path("request_id").asText()).isEqualTo(escalated.headers().firstValue("x-request-id").orElseThrow());
+                assertThat(recent.get(3).path("cascade").asText()).startsWith("kept:");
+                assertThat(recent.get(3).path("tier").asText()).isEqualTo("edge");
                 assertThat(plane.get("/api/routes/recent?limit=0").statusCode()).isEqualTo(400);
                 String metrics = plane.get("/metrics").body();
-                assertThat(metrics).contains("puhui_cascade_decisions_total{model=\"stories\",outcome=\"kept\"} 1.0")
-                        .contains("puhui_cascade_decisions_total{model=\"stories\",outcome=\"escalated\"} 1.0");
+                assertThat(metrics).contains("puhui_cascade_decisions_total{model=\"stories\",outcome=\"kept\"} 2.0")
+                        .contains("puhui_cascade_decisions_total{model=\"stories\",outcome=\"escalated\"} 2.0");
             }
         }
     }

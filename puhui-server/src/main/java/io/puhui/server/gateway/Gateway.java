@@ -232,8 +232,7 @@ public final class Gateway implements AutoCloseable {
         String requestId = requestId(ctx);
         ctx.header("x-puhui-route", r.reason());
         metrics.routed(model, r.chosen().tier().name().toLowerCase(java.util.Locale.ROOT));
-        boolean cascading = routing.cascade() != null && r.chosen().instance().equals("local")
-                && !json.path("stream").asBoolean(false);
+        boolean cascading = routing.cascade() != null && r.chosen().instance().equals("local");
         if (!cascading) {
             routes.add(new io.puhui.server.pool.RouteLog.Entry(java.time.Instant.now(), requestId,
                     caller.tenant(), model, r.chosen().tier().name().toLowerCase(java.util.Locale.ROOT),
@@ -248,11 +247,140 @@ public final class Gateway implements AutoCloseable {
         java.util.Optional<io.puhui.server.pool.EndpointPool.Target> larger = remote.stream()
                 .filter(t -> rr.locality().contains(t.endpoint().tier()) && rr.allowedTiers().contains(t.endpoint().tier()))
                 .findFirst();
-        if (routing.cascade() != null && larger.isPresent() && !json.path("stream").asBoolean(false)) {
-            cascade(ctx, endpoint, path, json, caller, model, local.get(), larger.get(), t0);
+        if (routing.cascade() != null && larger.isPresent()) {
+            if (json.path("stream").asBoolean(false)) {
+                cascadeStreamed(ctx, endpoint, path, json, caller, model, local.get(), larger.get(), t0);
+            } else {
+                cascade(ctx, endpoint, path, json, caller, model, local.get(), larger.get(), t0);
+            }
             return;
         }
         relayLocal(ctx, endpoint, path, body, json, caller, model, local.get(), t0);
+    }
+
+    /**
+     * The cascade on a streamed request: the local variant's stream is held back until it has given
+     * {@code holdBack} tokens (or ended); their log-probabilities decide. A kept answer is then streamed from
+     * the start, without log-probabilities unless the client asked; an escalated one is dropped (closing its
+     * connection frees the worker's slot) and the endpoint's stream is relayed instead.
+     */
+    private void cascadeStreamed(Context ctx, String endpoint, String path, JsonNode json, Access.Caller caller,
+                                 String model, WorkerSpec spec, io.puhui.server.pool.EndpointPool.Target larger,
+                                 long t0) throws Exception {
+        boolean chat = path.endsWith("/chat/completions");
+        boolean clientLogprobs = chat ? json.path("logprobs").asBoolean(false) : json.hasNonNull("logprobs");
+        ObjectNode probe = ((ObjectNode) json).deepCopy();
+        if (chat) {
+            probe.put("logprobs", true);
+        } else if (!clientLogprobs) {
+            probe.put("logprobs", 1);
+        }
+        String requestId = requestId(ctx);
+        int k = routing.cascade().holdBack();
+        WorkerProcess w = supervisor.acquire(spec, null);
+        WorkerConnections.Exchange x = null;
+        java.util.List<String> held = new java.util.ArrayList<>();
+        java.util.List<Double> seen = new java.util.ArrayList<>();
+        java.io.BufferedReader events = null;
+        boolean ended = false;
+        try {
+            x = connections.post(w.baseUri(), path, Json.write(probe).getBytes(StandardCharsets.UTF_8),
+                    Map.of("x-puhui-tenant", caller.tenant(), "x-request-id", requestId));
+            if (x.status == 200) {
+                events = new java.io.BufferedReader(new java.io.InputStreamReader(x.body, StandardCharsets.UTF_8));
+                StringBuilder ev = new StringBuilder();
+                while (seen.size() < k) {
+                    String line = events.readLine();
+                    if (line == null) {
+                        ended = true;
+                        break;
+                    }
+                    if (!line.isEmpty()) {
+                        ev.append(line).append('\n');
+                        continue;
+                    }
+                    String event = ev.toString();
+                    ev.setLength(0);
+                    held.add(event);
+                    if (event.startsWith("data: [DONE]")) {
+                        ended = true;
+                        break;
+                    }
+                    if (event.startsWith("data: ")) {
+                        JsonNode chunk = Json.MAPPER.readTree(event.substring(6));
+                        JsonNode lp = chunk.path("choices").path(0).path("logprobs");
+                        for (JsonNode t : chat ? lp.path("content") : lp.path("token_logprobs")) {
+                            seen.add(chat ? t.path("logprob").asDouble() : t.asDouble());
+                        }
+                    }
+                }
+            }
+        } catch (IOException e) {
+            supervisor.failed(w);
+        }
+        double[] lps = seen.stream().mapToDouble(Double::doubleValue).toArray();
+        io.puhui.server.pool.Cascade.Decision d = events == null
+                ? new io.puhui.server.pool.Cascade.Decision(true, Double.NaN, Double.NaN, 0, "escalated: the small variant failed")
+                : io.puhui.server.pool.Cascade.decide(lps, routing.cascade());
+        metrics.cascade(model, d.escalate());
+        ctx.header("x-puhui-cascade", d.reason() + " (first " + lps.length + " tokens of the stream)");
+        routes.add(new io.puhui.server.pool.RouteLog.Entry(java.time.Instant.now(), requestId, caller.tenant(), model,
+                d.escalate() ? larger.endpoint().tier().name().toLowerCase(java.util.Locale.ROOT)
+                        : routing.tier().name().toLowerCase(java.util.Locale.ROOT),
+                d.escalate() ? "endpoint " + larger.endpoint().id() + "/" + larger.endpoint().upstreamModel() : "this server/" + model,
+                d.escalate() ? "escalated from this server/" + model : "kept on this server/" + model, d.reason()));
+        if (d.escalate()) {
+            if (x != null) {
+                x.close(); // the worker sees the connection go and frees the slot
+            }
+            supervisor.release(w);
+            ctx.header("x-puhui-route", larger.endpoint().tier().name().toLowerCase(java.util.Locale.ROOT)
+                    + ":endpoint " + larger.endpoint().id() + "/" + larger.endpoint().upstreamModel() + " (escalated)");
+            relayToEndpoint(ctx, larger, endpoint, path, json, caller, model, t0);
+            return;
+        }
+        int status = 200;
+        try (WorkerConnections.Exchange done = x) {
+            ctx.status(200);
+            ctx.contentType("text/event-stream");
+            ctx.res().setHeader("Cache-Control", "no-cache");
+            OutputStream out = ctx.res().getOutputStream();
+            for (String event : held) {
+                out.write(strip(event, clientLogprobs).getBytes(StandardCharsets.UTF_8));
+            }
+            out.flush();
+            if (!ended) {
+                StringBuilder ev = new StringBuilder();
+                for (String line; (line = events.readLine()) != null; ) {
+                    if (!line.isEmpty()) {
+                        ev.append(line).append('\n');
+                        continue;
+                    }
+                    out.write(strip(ev.toString(), clientLogprobs).getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    ev.setLength(0);
+                }
+            }
+        } catch (IOException e) {
+            status = 499;
+        } finally {
+            supervisor.release(w);
+            Duration latency = Duration.ofNanos(System.nanoTime() - t0);
+            metrics.request(endpoint, model, status, latency);
+            access.record(new Access.Usage(requestId, caller, model, endpoint, 0, 0, latency.toMillis(), status));
+        }
+    }
+
+    /** An SSE event as the client should see it: without log-probabilities it did not ask for. */
+    private static String strip(String event, boolean keepLogprobs) throws IOException {
+        if (keepLogprobs || !event.startsWith("data: {")) {
+            return event + "\n";
+        }
+        JsonNode chunk = Json.MAPPER.readTree(event.substring(6));
+        for (JsonNode c : chunk.path("choices")) {
+            ((ObjectNode) c).putNull("logprobs");
+        }
+        return "data: " + Json.write(chunk) + "\n\n";
     }
 
     /** The request's id: the one already given to it (routed requests get theirs first), else a new one. */
