@@ -179,6 +179,16 @@ class EndpointIT {
                 assertThat(metrics).contains("puhui_cascade_decisions_total{model=\"stories\",outcome=\"kept\"} 2.0")
                         .contains("puhui_cascade_decisions_total{model=\"stories\",outcome=\"escalated\"} 2.0");
             }
+            // Every answered request (the 503 and the 400 were refused before) left a usage record with its
+            // tokens, relayed or kept, streamed or not.
+            try (Store store = Store.open(home, null)) {
+                var records = store.db.usage().recent(100);
+                assertThat(records).hasSize(6).allSatisfy(u -> {
+                    assertThat(u.status()).isEqualTo(200);
+                    assertThat(u.completionTokens()).isPositive();
+                });
+                assertThat(records).filteredOn(u -> u.completionTokens() == 16).hasSize(4);
+            }
         }
     }
 }

@@ -340,13 +340,16 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         int status = 200;
+        UsageScanner usage = new UsageScanner();
         try (WorkerConnections.Exchange done = x) {
             ctx.status(200);
             ctx.contentType("text/event-stream");
             ctx.res().setHeader("Cache-Control", "no-cache");
             OutputStream out = ctx.res().getOutputStream();
             for (String event : held) {
-                out.write(strip(event, clientLogprobs).getBytes(StandardCharsets.UTF_8));
+                byte[] b = strip(event, clientLogprobs).getBytes(StandardCharsets.UTF_8);
+                usage.scan(b, b.length);
+                out.write(b);
             }
             out.flush();
             if (!ended) {
@@ -356,7 +359,9 @@ public final class Gateway implements AutoCloseable {
                         ev.append(line).append('\n');
                         continue;
                     }
-                    out.write(strip(ev.toString(), clientLogprobs).getBytes(StandardCharsets.UTF_8));
+                    byte[] b = strip(ev.toString(), clientLogprobs).getBytes(StandardCharsets.UTF_8);
+                    usage.scan(b, b.length);
+                    out.write(b);
                     out.flush();
                     ev.setLength(0);
                 }
@@ -367,7 +372,8 @@ public final class Gateway implements AutoCloseable {
             supervisor.release(w);
             Duration latency = Duration.ofNanos(System.nanoTime() - t0);
             metrics.request(endpoint, model, status, latency);
-            access.record(new Access.Usage(requestId, caller, model, endpoint, 0, 0, latency.toMillis(), status));
+            access.record(new Access.Usage(requestId, caller, model, endpoint, usage.prompt, usage.completion,
+                    latency.toMillis(), status));
         }
     }
 
@@ -577,12 +583,16 @@ public final class Gateway implements AutoCloseable {
                     out.write(all);
                     sent = true;
                 } else {
+                    UsageScanner usage = new UsageScanner();
                     byte[] buf = new byte[8192];
                     for (int n; (n = in.read(buf)) >= 0; ) {
+                        usage.scan(buf, n);
                         out.write(buf, 0, n);
                         out.flush();
                         sent = true;
                     }
+                    promptTokens = usage.prompt;
+                    completionTokens = usage.completion;
                 }
             }
         } catch (IOException | InterruptedException ex) {
