@@ -1,7 +1,7 @@
 // Placement decisions per second on the openb cluster (1,523 nodes) and on a 10x copy of it, half full and
 // nearly full: each operation places one task from the trace, commits it, and releases the task committed
 // 4,096 operations earlier, so the cluster keeps changing as a live one does.
-// Needs the openb trace: -p openb=PATH/TO/alibaba-gpu-v2023-openb (default ../shared/traces/...).
+// Needs the openb trace (the folder with csv/openb_node_list_all_node.csv): -p openb=PATH.
 package io.puhui.bench;
 
 import io.puhui.scheduler.Cluster;
@@ -49,7 +49,7 @@ public class PlacementBenchmark {
     @Param({"0.5", "0.9"})
     public double fill;
 
-    @Param({"../shared/traces/alibaba-gpu-v2023-openb"})
+    @Param({""})
     public String openb;
 
     private static final int WINDOW = 4096;
@@ -63,6 +63,9 @@ public class PlacementBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        if (openb.isBlank()) {
+            throw new IllegalStateException("give the openb trace folder with -p openb=PATH (it holds csv/openb_node_list_all_node.csv)");
+        }
         Path dir = Path.of(openb, "csv");
         List<Node> base = Traces.readNodes(dir.resolve("openb_node_list_all_node.csv"));
         List<Node> nodes = new ArrayList<>();
