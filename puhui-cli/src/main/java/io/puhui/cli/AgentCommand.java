@@ -2,13 +2,9 @@
 package io.puhui.cli;
 
 import io.puhui.server.node.Agent;
-import io.puhui.server.node.scene.AppCatalog;
-import io.puhui.server.node.scene.LinuxSignals;
 import io.puhui.server.node.scene.SceneDetector;
 import io.puhui.server.node.scene.ScenePolicy;
-import io.puhui.server.node.scene.Signals;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -54,15 +50,8 @@ final class AgentCommand implements Callable<Integer> {
         String id = nodeId(home.resolve("node-id"));
         String host = name != null ? name : InetAddress.getLocalHost().getHostName();
         int cores = Runtime.getRuntime().availableProcessors();
-        long memory = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
-        AppCatalog apps;
-        try {
-            apps = AppCatalog.withUserFile(home.resolve("scene-apps.conf"));
-        } catch (IllegalArgumentException e) {
-            throw new Main.UsageException(e.getMessage());
-        }
-        SceneDetector detector = new SceneDetector(LinuxSignals.available() ? LinuxSignals.local() : Signals::quiet,
-                apps, SceneDetector.Thresholds.DEFAULT);
+        long memory = ThisMachine.memoryBytes();
+        SceneDetector detector = ThisMachine.sceneDetector(home);
         PrintWriter err = spec.commandLine().getErr();
         Agent agent = new Agent(new Agent.Config(server, token.trim(), id, host, cores, memory), detector,
                 ScenePolicy.defaults(), line -> {

@@ -1,13 +1,11 @@
 // `puhui scene`: what this machine is doing, as the pool sees it, and what it would lend.
 package io.puhui.cli;
 
-import io.puhui.server.node.scene.AppCatalog;
 import io.puhui.server.node.scene.LinuxSignals;
 import io.puhui.server.node.scene.SceneDetector;
 import io.puhui.server.node.scene.ScenePolicy;
 import io.puhui.server.node.scene.Signals;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -42,16 +40,10 @@ final class SceneCommand implements Callable<Integer> {
         if (!LinuxSignals.available()) {
             throw new Main.UsageException("scene detection reads /proc and /sys; this system has no /proc/stat");
         }
-        AppCatalog apps;
-        try {
-            apps = AppCatalog.withUserFile(PuhuiHome.resolve().resolve("scene-apps.conf"));
-        } catch (IllegalArgumentException e) {
-            throw new Main.UsageException(e.getMessage());
-        }
-        SceneDetector detector = new SceneDetector(LinuxSignals.local(), apps, SceneDetector.Thresholds.DEFAULT);
+        SceneDetector detector = ThisMachine.sceneDetector(PuhuiHome.resolve());
         ScenePolicy policy = ScenePolicy.defaults();
         int cores = Runtime.getRuntime().availableProcessors();
-        long memory = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        long memory = ThisMachine.memoryBytes();
         PrintWriter out = spec.commandLine().getOut();
         detector.read(); // CPU load is a difference of two reads
         long sleep = (long) (interval * 1000);
@@ -74,7 +66,8 @@ final class SceneCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "input:    %s%n", s.userIdleSeconds().isPresent()
                         ? "last " + s.userIdleSeconds().getAsLong() + " s ago" : "idle time not available");
                 out.printf(Locale.ROOT, "programs: %d running%s%n", s.processes().size(),
-                        apps.game(new TreeSet<>(s.processes())).or(() -> apps.meeting(new TreeSet<>(s.processes())))
+                        detector.apps().game(new TreeSet<>(s.processes()))
+                                .or(() -> detector.apps().meeting(new TreeSet<>(s.processes())))
                                 .map(p -> ", recognised: " + p).orElse(""));
                 out.printf(Locale.ROOT, "lends:    %d of %d threads, %.1f of %.1f GiB memory, remote requests %s, "
                                 + "keeps models loaded %s%n", l.threads(cores), cores,

@@ -6,7 +6,6 @@ import io.puhui.server.node.Supervisor;
 import io.puhui.server.node.WorkerSpec;
 import io.puhui.server.worker.WorkerConfig;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -167,16 +166,8 @@ final class ServeCommand implements Callable<Integer> {
         String nodeId = AgentCommand.nodeId(home.resolve("node-id"));
         String target = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
         java.net.URI self = java.net.URI.create("http://" + (target.contains(":") ? "[" + target + "]" : target) + ":" + port);
-        io.puhui.server.node.scene.AppCatalog apps;
-        try {
-            apps = io.puhui.server.node.scene.AppCatalog.withUserFile(home.resolve("scene-apps.conf"));
-        } catch (IllegalArgumentException e) {
-            throw new Main.UsageException(e.getMessage());
-        }
-        io.puhui.server.node.scene.SceneDetector detector = new io.puhui.server.node.scene.SceneDetector(
-                io.puhui.server.node.scene.LinuxSignals.available() ? io.puhui.server.node.scene.LinuxSignals.local()
-                        : io.puhui.server.node.scene.Signals::quiet, apps, io.puhui.server.node.scene.SceneDetector.Thresholds.DEFAULT);
-        long memory = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        io.puhui.server.node.scene.SceneDetector detector = ThisMachine.sceneDetector(home);
+        long memory = ThisMachine.memoryBytes();
         String name = InetAddress.getLocalHost().getHostName() + " (serve)";
         org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger("agent");
         return new io.puhui.server.node.Agent(new io.puhui.server.node.Agent.Config(self, pool.localToken(tier, nodeId), nodeId,
@@ -192,8 +183,7 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     private static long defaultBudget() {
-        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        return os.getTotalMemorySize() / 5 * 4;
+        return ThisMachine.memoryBytes() / 5 * 4;
     }
 
     /** Models by API name: the --model files first, then the model store. */

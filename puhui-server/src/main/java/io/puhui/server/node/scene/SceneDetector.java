@@ -39,6 +39,11 @@ public final class SceneDetector {
         this.thresholds = thresholds;
     }
 
+    /** The program names this detector recognises. */
+    public AppCatalog apps() {
+        return apps;
+    }
+
     public synchronized Reading read() {
         Signals s = source.read();
         Classified c = classify(s, apps, thresholds);
