@@ -269,12 +269,7 @@ public final class Gateway implements AutoCloseable {
                                  long t0) throws Exception {
         boolean chat = path.endsWith("/chat/completions");
         boolean clientLogprobs = chat ? json.path("logprobs").asBoolean(false) : json.hasNonNull("logprobs");
-        ObjectNode probe = ((ObjectNode) json).deepCopy();
-        if (chat) {
-            probe.put("logprobs", true);
-        } else if (!clientLogprobs) {
-            probe.put("logprobs", 1);
-        }
+        ObjectNode probe = withLogprobs(json, chat, clientLogprobs);
         String requestId = requestId(ctx);
         int k = routing.cascade().holdBack();
         WorkerProcess w = supervisor.acquire(spec, null);
@@ -324,11 +319,7 @@ public final class Gateway implements AutoCloseable {
                 : io.puhui.server.pool.Cascade.decide(lps, routing.cascade());
         metrics.cascade(model, d.escalate());
         ctx.header("x-puhui-cascade", d.reason() + " (first " + lps.length + " tokens of the stream)");
-        routes.add(new io.puhui.server.pool.RouteLog.Entry(java.time.Instant.now(), requestId, caller.tenant(), model,
-                d.escalate() ? larger.endpoint().tier().name().toLowerCase(java.util.Locale.ROOT)
-                        : routing.tier().name().toLowerCase(java.util.Locale.ROOT),
-                d.escalate() ? "endpoint " + larger.endpoint().id() + "/" + larger.endpoint().upstreamModel() : "this server/" + model,
-                d.escalate() ? "escalated from this server/" + model : "kept on this server/" + model, d.reason()));
+        recordCascade(requestId, caller, model, d, larger);
         if (d.escalate()) {
             if (x != null) {
                 x.close(); // the worker sees the connection go and frees the slot
@@ -377,6 +368,27 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /** The request as the small variant gets it in a cascade: with the log-probabilities the decision reads. */
+    private static ObjectNode withLogprobs(JsonNode json, boolean chat, boolean clientLogprobs) {
+        ObjectNode probe = ((ObjectNode) json).deepCopy();
+        if (chat) {
+            probe.put("logprobs", true);
+        } else if (!clientLogprobs) {
+            probe.put("logprobs", 1);
+        }
+        return probe;
+    }
+
+    /** A cascade's decision in the route log: kept here, or escalated to the endpoint. */
+    private void recordCascade(String requestId, Access.Caller caller, String model,
+                               io.puhui.server.pool.Cascade.Decision d, io.puhui.server.pool.EndpointPool.Target larger) {
+        var e = larger.endpoint();
+        routes.add(new io.puhui.server.pool.RouteLog.Entry(java.time.Instant.now(), requestId, caller.tenant(), model,
+                (d.escalate() ? e.tier() : routing.tier()).name().toLowerCase(java.util.Locale.ROOT),
+                d.escalate() ? "endpoint " + e.id() + "/" + e.upstreamModel() : "this server/" + model,
+                d.escalate() ? "escalated from this server/" + model : "kept on this server/" + model, d.reason()));
+    }
+
     /** An SSE event as the client should see it: without log-probabilities it did not ask for. */
     private static String strip(String event, boolean keepLogprobs) throws IOException {
         if (keepLogprobs || !event.startsWith("data: {")) {
@@ -414,13 +426,8 @@ public final class Gateway implements AutoCloseable {
     private void cascade(Context ctx, String endpoint, String path, JsonNode json, Access.Caller caller, String model,
                          WorkerSpec spec, io.puhui.server.pool.EndpointPool.Target larger, long t0) throws Exception {
         boolean chat = path.endsWith("/chat/completions");
-        ObjectNode probe = ((ObjectNode) json).deepCopy();
         boolean clientLogprobs = chat ? json.path("logprobs").asBoolean(false) : json.hasNonNull("logprobs");
-        if (chat) {
-            probe.put("logprobs", true);
-        } else if (!clientLogprobs) {
-            probe.put("logprobs", 1);
-        }
+        ObjectNode probe = withLogprobs(json, chat, clientLogprobs);
         String requestId = requestId(ctx);
         byte[] answer = null;
         int status = 0;
@@ -450,11 +457,7 @@ public final class Gateway implements AutoCloseable {
                 : io.puhui.server.pool.Cascade.decide(logprobs, routing.cascade());
         metrics.cascade(model, d.escalate());
         ctx.header("x-puhui-cascade", d.reason());
-        routes.add(new io.puhui.server.pool.RouteLog.Entry(java.time.Instant.now(), requestId, caller.tenant(), model,
-                d.escalate() ? larger.endpoint().tier().name().toLowerCase(java.util.Locale.ROOT)
-                        : routing.tier().name().toLowerCase(java.util.Locale.ROOT),
-                d.escalate() ? "endpoint " + larger.endpoint().id() + "/" + larger.endpoint().upstreamModel() : "this server/" + model,
-                d.escalate() ? "escalated from this server/" + model : "kept on this server/" + model, d.reason()));
+        recordCascade(requestId, caller, model, d, larger);
         if (d.escalate()) {
             ctx.header("x-puhui-route", larger.endpoint().tier().name().toLowerCase(java.util.Locale.ROOT)
                     + ":endpoint " + larger.endpoint().id() + "/" + larger.endpoint().upstreamModel() + " (escalated)");
