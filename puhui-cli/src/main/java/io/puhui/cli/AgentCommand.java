@@ -2,6 +2,14 @@
 package io.puhui.cli;
 
 import io.puhui.server.node.Agent;
+import io.puhui.server.node.LocalInstances;
+import io.puhui.server.node.Supervisor;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Mixin;
 import io.puhui.server.node.scene.SceneDetector;
 import io.puhui.server.node.scene.ScenePolicy;
 import java.io.PrintWriter;
@@ -27,8 +35,23 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--token", required = true, paramLabel = "TOKEN", description = "A join token (`puhui token create`).")
     String token;
 
-    @Option(names = "--name", description = "A name for people (default: the host name).")
-    String name;
+    @Option(names = "--node-name", paramLabel = "NAME", description = "A name for people (default: the host name).")
+    String nodeName;
+
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE.gguf",
+            description = "Offer this model file to the pool (repeatable); the models in $PUHUI_HOME are offered too.")
+    List<Path> files = new ArrayList<>();
+
+    @Option(names = "--name", paramLabel = "MODEL",
+            description = "The model (family) the --model file is a variant of, as clients ask for it (default: file name).")
+    String modelName;
+
+    @Option(names = "--memory-budget", paramLabel = "MiB",
+            description = "Memory all loaded models may use together (default: 80% of RAM).")
+    Long memoryBudgetMiB;
+
+    @Mixin
+    DecodingOptions decoding;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -45,26 +68,51 @@ final class AgentCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new Main.UsageException("--join takes http://HOST:PORT or https://HOST:PORT, not '" + join + "'");
         }
+        if (modelName != null && files.size() != 1) {
+            throw new Main.UsageException("--name needs exactly one --model");
+        }
+        Map<String, Path> explicit = new LinkedHashMap<>();
+        for (Path f : files) {
+            if (!Files.isReadable(f)) {
+                throw new Main.UsageException("cannot read model file " + f);
+            }
+            explicit.put(modelName != null ? modelName : ServeNames.fromFile(f), f.toAbsolutePath());
+        }
         Path home = PuhuiHome.resolve();
         Files.createDirectories(home);
         String id = nodeId(home.resolve("node-id"));
-        String host = name != null ? name : InetAddress.getLocalHost().getHostName();
+        String host = nodeName != null ? nodeName : InetAddress.getLocalHost().getHostName();
         int cores = Runtime.getRuntime().availableProcessors();
         long memory = ThisMachine.memoryBytes();
         SceneDetector detector = ThisMachine.sceneDetector(home);
         PrintWriter err = spec.commandLine().getErr();
-        Agent agent = new Agent(new Agent.Config(server, token.trim(), id, host, cores, memory), detector,
-                ScenePolicy.defaults(), line -> {
-                    err.println("puhui agent: " + line);
-                    err.flush();
-                });
-        Runtime.getRuntime().addShutdownHook(new Thread(agent::close));
-        try {
-            agent.run();
-        } catch (Agent.RefusedException e) {
-            throw new IllegalArgumentException("the control plane refused this node: " + e.getMessage());
-        } catch (IllegalArgumentException e) {
-            throw new Main.UsageException(e.getMessage());
+        long budget = memoryBudgetMiB != null ? memoryBudgetMiB << 20 : memory / 5 * 4;
+        try (Store store = Store.open(home, null);
+             Supervisor supervisor = new Supervisor(WorkerLaunch.command(), home.resolve("logs"), budget, Clock.systemUTC())) {
+            LocalModels models = new LocalModels(explicit, store, decoding.slots, decoding.queue, decoding.contextLength,
+                    decoding.threadsOrAllCores(), decoding.maxBody);
+            if (models.names().isEmpty()) {
+                err.println("puhui agent: this node holds no models (add --model FILE.gguf, or `puhui pull NAME`); "
+                        + "it joins and reports its scene but takes no requests");
+            }
+            try (LocalInstances runner = new LocalInstances(models, supervisor)) {
+                Agent agent = new Agent(new Agent.Config(server, token.trim(), id, host, cores, memory), detector,
+                        ScenePolicy.defaults(), line -> {
+                            err.println("puhui agent: " + line);
+                            err.flush();
+                        }, models::instances, runner);
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    agent.close();
+                    supervisor.close();
+                }));
+                try {
+                    agent.run();
+                } catch (Agent.RefusedException e) {
+                    throw new IllegalArgumentException("the control plane refused this node: " + e.getMessage());
+                } catch (IllegalArgumentException e) {
+                    throw new Main.UsageException(e.getMessage());
+                }
+            }
         }
         return Main.OK;
     }

@@ -112,7 +112,7 @@ final class ServeCommand implements Callable<Integer> {
                         + "an API key first with `puhui key create --name NAME`");
             }
             long budget = memoryBudgetMiB != null ? memoryBudgetMiB << 20 : defaultBudget();
-            WorkerSpecs specs = new WorkerSpecs(explicit, store, decoding.slots, decoding.queue,
+            LocalModels specs = new LocalModels(explicit, store, decoding.slots, decoding.queue,
                     decoding.contextLength, nThreads, decoding.maxBody);
             Supervisor supervisor = new Supervisor(WorkerLaunch.command(), home.resolve("logs"), budget,
                     Clock.systemUTC());
@@ -184,30 +184,5 @@ final class ServeCommand implements Callable<Integer> {
 
     private static long defaultBudget() {
         return ThisMachine.memoryBytes() / 5 * 4;
-    }
-
-    /** Models by API name: the --model files first, then the model store. */
-    private record WorkerSpecs(Map<String, Path> explicit, Store store, int slots, int queue, int ctx, int threads,
-                               long maxBody) implements io.puhui.server.gateway.ModelDirectory {
-        @Override
-        public java.util.Optional<WorkerSpec> find(String name) {
-            Path p = explicit.get(name);
-            if (p == null) {
-                p = store.modelPath(name).orElse(null);
-            }
-            return p == null ? java.util.Optional.empty()
-                    : java.util.Optional.of(new WorkerSpec(name, p, slots, queue, ctx, threads, maxBody));
-        }
-
-        @Override
-        public List<String> names() {
-            List<String> all = new ArrayList<>(explicit.keySet());
-            for (String n : store.modelNames()) {
-                if (!all.contains(n)) {
-                    all.add(n);
-                }
-            }
-            return all;
-        }
     }
 }

@@ -30,7 +30,7 @@ class PoolAgentIT {
     }
 
     Process agent(Path home, String url, String token, String name) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(ServeProcess.java(home, "agent", "--join", url, "--token", token, "--name", name));
+        ProcessBuilder pb = new ProcessBuilder(ServeProcess.java(home, "agent", "--join", url, "--token", token, "--node-name", name));
         pb.environment().put("PUHUI_HOME", home.toString());
         pb.redirectErrorStream(true).redirectOutput(Files.createTempFile(tmp, "agent", ".log").toFile());
         return pb.start();

@@ -54,6 +54,7 @@ public final class Gateway implements AutoCloseable {
 
     private final io.puhui.server.pool.Router router = new io.puhui.server.pool.Router();
     private final io.puhui.server.pool.RouteLog routes = new io.puhui.server.pool.RouteLog(1000);
+    private final io.puhui.server.pool.SpeedBook speeds = new io.puhui.server.pool.SpeedBook(0.3);
     private final Supervisor supervisor;
     private final Access access;
     private final GatewayMetrics metrics;
@@ -119,7 +120,8 @@ public final class Gateway implements AutoCloseable {
             c.routes.get("/v1/models", ctx -> json(ctx, modelList()));
             c.routes.get("/v1/models/{id}", ctx -> {
                 String id = ctx.pathParam("id");
-                if (models.find(id).isEmpty() && (endpoints == null || !endpoints.models().contains(id))) {
+                if (models.find(id).isEmpty() && (endpoints == null || !endpoints.models().contains(id))
+                        && !poolModels().contains(id)) {
                     throw unknownModel(id);
                 }
                 json(ctx, modelEntry(id));
@@ -166,27 +168,74 @@ public final class Gateway implements AutoCloseable {
         java.util.Optional<WorkerSpec> local = models.find(model);
         java.util.List<io.puhui.server.pool.EndpointPool.Target> remote = endpoints == null ? java.util.List.of()
                 : endpoints.healthy(model);
+        java.util.List<io.puhui.server.pool.Candidate> nodes = nodeCandidates(model);
         boolean constrained = ctx.header("x-puhui-locality") != null || ctx.header("x-puhui-max-latency-ms") != null
                 || ctx.header("x-puhui-min-quality") != null;
-        if (local.isEmpty() && remote.isEmpty()) {
+        if (local.isEmpty() && remote.isEmpty() && nodes.isEmpty()) {
             if (endpoints != null) {
                 endpoints.unavailable(model).ifPresent(reason -> {
                     throw ApiException.unavailable(reason);
                 });
             }
+            if (pool != null && pool.registry().list().stream().anyMatch(n -> n.instances().stream()
+                    .anyMatch(i -> i.model().equals(model)))) {
+                throw ApiException.unavailable("every node that holds '" + model + "' is lost or draining; "
+                        + "`puhui nodes` shows them");
+            }
             throw unknownModel(model);
         }
-        if (!remote.isEmpty() || constrained) {
-            route(ctx, endpoint, path, body, json, caller, model, local, remote, t0);
+        if (!remote.isEmpty() || !nodes.isEmpty() || constrained) {
+            route(ctx, endpoint, path, body, json, caller, model, local, remote, nodes, t0);
             return;
         }
         relayLocal(ctx, endpoint, path, body, json, caller, model, local.get(), t0);
     }
 
-    /** Picks the variant with the router (headers, tiers, speeds, energy), then relays or cascades. */
+    /** The pool nodes (other than this server's own) that hold a variant of {@code model}, as router candidates. */
+    private java.util.List<io.puhui.server.pool.Candidate> nodeCandidates(String model) {
+        java.util.List<io.puhui.server.pool.Candidate> out = new java.util.ArrayList<>();
+        if (pool == null) {
+            return out;
+        }
+        String self = pool.localNode().map(io.puhui.server.pool.NodeRegistry.NodeInfo::id).orElse("");
+        for (io.puhui.server.pool.NodeRegistry.NodeInfo n : pool.registry().list()) {
+            if (n.id().equals(self) || pool.tunnel(n.id()).isEmpty()) {
+                continue;
+            }
+            io.puhui.server.node.scene.Scene scene;
+            try {
+                scene = io.puhui.server.node.scene.Scene.valueOf(n.scene());
+            } catch (IllegalArgumentException notYet) {
+                scene = null;
+            }
+            io.puhui.server.pool.Candidate.NodeState state = switch (n.state()) {
+                case READY -> io.puhui.server.pool.Candidate.NodeState.READY;
+                case DRAINING -> io.puhui.server.pool.Candidate.NodeState.DRAINING;
+                case LOST -> io.puhui.server.pool.Candidate.NodeState.LOST;
+            };
+            int streams = pool.activeStreams(n.id());
+            for (io.puhui.server.pool.NodeInstance i : n.instances()) {
+                if (!i.model().equals(model)) {
+                    continue;
+                }
+                String key = n.id() + "/" + i.variant();
+                out.add(new io.puhui.server.pool.Candidate(key, n.name(), n.tier(), model, i.variant(), i.quality(),
+                        state, scene, "", speeds.decodeTps(key, i.decodeTps()), i.prefillTps(),
+                        Math.max(0, streams - i.slots()), i.slots(), joulesPerToken(n.tier())));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Picks the variant with the router (headers, tiers, scenes, load, speeds, energy), then relays or cascades.
+     * An instance on a pool node that fails before the client has seen any of its answer (its node died, its
+     * worker broke) is left out and the request routed again, so that it is not lost.
+     */
     private void route(Context ctx, String endpoint, String path, byte[] body, JsonNode json, Access.Caller caller,
                        String model, java.util.Optional<WorkerSpec> local,
-                       java.util.List<io.puhui.server.pool.EndpointPool.Target> remote, long t0) throws Exception {
+                       java.util.List<io.puhui.server.pool.EndpointPool.Target> remote,
+                       java.util.List<io.puhui.server.pool.Candidate> nodes, long t0) throws Exception {
         io.puhui.server.pool.RouteRequest rr = new io.puhui.server.pool.RouteRequest(model,
                 io.puhui.server.pool.RouteRequest.parseLocality(ctx.header("x-puhui-locality")),
                 io.puhui.server.pool.RouteRequest.parseMaxLatency(ctx.header("x-puhui-max-latency-ms")),
@@ -223,39 +272,129 @@ public final class Gateway implements AutoCloseable {
                     e.upstreamModel(), 1.0, io.puhui.server.pool.Candidate.NodeState.READY, null, "", 60, 3000, 0, 32,
                     joulesPerToken(e.tier())));
         }
-        io.puhui.server.pool.Router.Route r;
-        try {
-            r = router.route(rr, candidates);
-        } catch (io.puhui.server.pool.Router.NoRouteException e) {
-            throw ApiException.unavailable(e.getMessage());
-        }
+        candidates.addAll(nodes);
         String requestId = requestId(ctx);
-        ctx.header("x-puhui-route", r.reason());
-        metrics.routed(model, r.chosen().tier().name().toLowerCase(java.util.Locale.ROOT));
-        boolean cascading = routing.cascade() != null && r.chosen().instance().equals("local");
-        if (!cascading) {
-            routes.add(new io.puhui.server.pool.RouteLog.Entry(java.time.Instant.now(), requestId,
-                    caller.tenant(), model, r.chosen().tier().name().toLowerCase(java.util.Locale.ROOT),
-                    r.chosen().node() + "/" + r.chosen().variant(), r.reason(), null));
-        }
-        if (!r.chosen().instance().equals("local")) {
-            io.puhui.server.pool.EndpointPool.Target t = remote.stream()
-                    .filter(x -> x.endpoint().id().equals(r.chosen().instance())).findFirst().orElseThrow();
-            relayToEndpoint(ctx, t, endpoint, path, json, caller, model, t0);
-            return;
-        }
-        java.util.Optional<io.puhui.server.pool.EndpointPool.Target> larger = remote.stream()
-                .filter(t -> rr.locality().contains(t.endpoint().tier()) && rr.allowedTiers().contains(t.endpoint().tier()))
-                .findFirst();
-        if (routing.cascade() != null && larger.isPresent()) {
-            if (json.path("stream").asBoolean(false)) {
-                cascadeStreamed(ctx, endpoint, path, json, caller, model, local.get(), larger.get(), t0);
-            } else {
-                cascade(ctx, endpoint, path, json, caller, model, local.get(), larger.get(), t0);
+        java.util.List<String> failures = new java.util.ArrayList<>();
+        while (true) {
+            io.puhui.server.pool.Router.Route r;
+            try {
+                r = router.route(rr, candidates);
+            } catch (io.puhui.server.pool.Router.NoRouteException e) {
+                throw ApiException.unavailable(failures.isEmpty() ? e.getMessage()
+                        : e.getMessage() + " (after " + String.join("; ", failures) + ")");
             }
+            String reason = failures.isEmpty() ? r.reason() : r.reason() + "; retried after " + failures.size()
+                    + " failed instance(s)";
+            ctx.header("x-puhui-route", reason);
+            metrics.routed(model, r.chosen().tier().name().toLowerCase(java.util.Locale.ROOT));
+            boolean cascading = routing.cascade() != null && r.chosen().instance().equals("local");
+            if (!cascading) {
+                routes.add(new io.puhui.server.pool.RouteLog.Entry(java.time.Instant.now(), requestId,
+                        caller.tenant(), model, r.chosen().tier().name().toLowerCase(java.util.Locale.ROOT),
+                        r.chosen().node() + "/" + r.chosen().variant(), reason, null));
+            }
+            if (nodes.contains(r.chosen())) {
+                String failure = relayToNode(ctx, r.chosen(), endpoint, path, body, json, caller, model, t0);
+                if (failure == null) {
+                    return;
+                }
+                failures.add(r.chosen().node() + "/" + r.chosen().variant() + ": " + failure);
+                candidates.remove(r.chosen());
+                LOG.warn("request {} failed on node {} before any answer ({}); routing it again", requestId,
+                        r.chosen().node(), failure);
+                continue;
+            }
+            if (!r.chosen().instance().equals("local")) {
+                io.puhui.server.pool.EndpointPool.Target t = remote.stream()
+                        .filter(x -> x.endpoint().id().equals(r.chosen().instance())).findFirst().orElseThrow();
+                relayToEndpoint(ctx, t, endpoint, path, json, caller, model, t0);
+                return;
+            }
+            java.util.Optional<io.puhui.server.pool.EndpointPool.Target> larger = remote.stream()
+                    .filter(t -> rr.locality().contains(t.endpoint().tier()) && rr.allowedTiers().contains(t.endpoint().tier()))
+                    .findFirst();
+            if (routing.cascade() != null && larger.isPresent()) {
+                if (json.path("stream").asBoolean(false)) {
+                    cascadeStreamed(ctx, endpoint, path, json, caller, model, local.get(), larger.get(), t0);
+                } else {
+                    cascade(ctx, endpoint, path, json, caller, model, local.get(), larger.get(), t0);
+                }
+                return;
+            }
+            relayLocal(ctx, endpoint, path, body, json, caller, model, local.get(), t0);
             return;
         }
-        relayLocal(ctx, endpoint, path, body, json, caller, model, local.get(), t0);
+    }
+
+    /**
+     * Relays the request over the tunnel of the candidate's node. Returns null when done (answered, or the stream
+     * ended with an error event after part of it was sent), or why the node failed before the client saw
+     * anything, for the caller to route the request again.
+     */
+    private String relayToNode(Context ctx, io.puhui.server.pool.Candidate c, String endpoint, String path, byte[] body,
+                               JsonNode json, Access.Caller caller, String model, long t0) throws IOException {
+        String nodeId = c.instance().substring(0, c.instance().indexOf('/'));
+        java.util.Optional<io.puhui.server.tunnel.Tunnel> tunnel = pool.tunnel(nodeId);
+        if (tunnel.isEmpty()) {
+            return "its connection closed";
+        }
+        boolean stream = json.path("stream").asBoolean(false);
+        String requestId = requestId(ctx);
+        metrics.inFlight.incrementAndGet();
+        Outcome outcome = new Outcome();
+        boolean retry = false;
+        try {
+            io.puhui.server.tunnel.Tunnel.Stream s;
+            try {
+                s = tunnel.get().open(path, Map.of("x-puhui-tenant", caller.tenant(), "x-request-id", requestId),
+                        body, NODE_ANSWER_TIMEOUT);
+            } catch (IOException e) {
+                retry = true;
+                return e.getMessage();
+            }
+            try {
+                forward(ctx, Answer.of(s), stream, t0, model, outcome);
+            } catch (UpstreamFailure e) {
+                if (!outcome.sentAny) {
+                    retry = true;
+                    return e.getMessage();
+                }
+                outcome.status = 502;
+                streamError(ctx, "the node running the model stopped in the middle of the answer ("
+                        + e.getMessage() + "); send the request again");
+            }
+            return null;
+        } finally {
+            metrics.inFlight.decrementAndGet();
+            Duration latency = Duration.ofNanos(System.nanoTime() - t0);
+            if (!retry) {
+                metrics.request(endpoint, model, outcome.status, latency);
+                access.record(new Access.Usage(requestId, caller, model, endpoint, outcome.promptTokens,
+                        outcome.completionTokens, latency.toMillis(), outcome.status));
+            }
+            if (outcome.status == 200 && outcome.completionTokens > 0) {
+                long from = outcome.firstByteNanos > 0 ? outcome.firstByteNanos : t0;
+                double seconds = (System.nanoTime() - from) / 1e9;
+                speeds.record(c.instance(), outcome.completionTokens, seconds);
+                metrics.tokens(model, outcome.promptTokens, outcome.completionTokens,
+                        seconds > 0 ? outcome.completionTokens / seconds : 0);
+            }
+        }
+    }
+
+    /** How long a node may take to start answering (its worker may have to load the model first). */
+    private static final Duration NODE_ANSWER_TIMEOUT = Duration.ofMinutes(3);
+
+    /** Ends a stream that already sent part of its answer with an error event, as OpenAI does mid-stream. */
+    private static void streamError(Context ctx, String message) {
+        ApiException err = new ApiException(502, "server_error", "upstream_failed", null, message, null);
+        try {
+            OutputStream out = ctx.res().getOutputStream();
+            out.write(("data: " + Json.write(err.toJson(Json.MAPPER)) + "\n\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } catch (IOException clientGone) {
+            // nobody left to tell
+        }
     }
 
     /**
@@ -504,18 +643,8 @@ public final class Gateway implements AutoCloseable {
                         continue;
                     }
                     if (outcome.sentAny) {
-                        // mid-stream: tell the client in the stream itself, as OpenAI does
-                        ApiException err = new ApiException(502, "server_error", "worker_failed", null,
-                                "the model worker stopped in the middle of the answer; send the request again", null);
                         outcome.status = 502;
-                        try {
-                            OutputStream out = ctx.res().getOutputStream();
-                            out.write(("data: " + Json.write(err.toJson(Json.MAPPER)) + "\n\n")
-                                    .getBytes(StandardCharsets.UTF_8));
-                            out.flush();
-                        } catch (IOException clientGone) {
-                            // nobody left to tell
-                        }
+                        streamError(ctx, "the model worker stopped in the middle of the answer; send the request again");
                         break;
                     }
                     outcome.status = 503;
@@ -632,6 +761,23 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /** An upstream's answer, from a worker or over a node's tunnel; closing it lets the upstream go. */
+    private record Answer(int status, Map<String, String> headers, InputStream body, java.io.Closeable closer)
+            implements java.io.Closeable {
+        static Answer of(WorkerConnections.Exchange x) {
+            return new Answer(x.status(), x.headers(), x.body(), x);
+        }
+
+        static Answer of(io.puhui.server.tunnel.Tunnel.Stream s) {
+            return new Answer(s.head().status(), s.head().headers(), s.body(), s);
+        }
+
+        @Override
+        public void close() throws IOException {
+            closer.close();
+        }
+    }
+
     private void forward(Context ctx, WorkerProcess w, String path, byte[] body, Access.Caller caller,
                          String requestId, boolean stream, long t0, String model, Outcome outcome)
             throws UpstreamFailure, IOException {
@@ -642,7 +788,13 @@ public final class Gateway implements AutoCloseable {
         } catch (IOException e) {
             throw new UpstreamFailure(e.toString());
         }
-        try (WorkerConnections.Exchange resp = exchange) {
+        forward(ctx, Answer.of(exchange), stream, t0, model, outcome);
+    }
+
+    /** Relays an upstream's answer to the client, counting its usage; a read that fails is the upstream's fault. */
+    private void forward(Context ctx, Answer exchange, boolean stream, long t0, String model, Outcome outcome)
+            throws UpstreamFailure, IOException {
+        try (Answer resp = exchange) {
             InputStream in = resp.body;
             outcome.status = resp.status;
             ctx.status(resp.status);
@@ -775,10 +927,22 @@ public final class Gateway implements AutoCloseable {
         if (endpoints != null) {
             names.addAll(endpoints.models());
         }
+        names.addAll(poolModels());
         for (String n : names) {
             data.add(modelEntry(n));
         }
         return root;
+    }
+
+    /** The models the pool's nodes hold, whatever their state. */
+    private java.util.Set<String> poolModels() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        if (pool != null) {
+            for (io.puhui.server.pool.NodeRegistry.NodeInfo n : pool.registry().list()) {
+                n.instances().forEach(i -> out.add(i.model()));
+            }
+        }
+        return out;
     }
 
     private ObjectNode modelEntry(String id) {

@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 
-final class WorkerConnections implements AutoCloseable {
+public final class WorkerConnections implements AutoCloseable {
     private static final int CONNECT_TIMEOUT_MS = 5000;
     private final Map<String, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
 
@@ -37,7 +37,7 @@ final class WorkerConnections implements AutoCloseable {
     }
 
     /** A response being read: status, headers (lower-case names) and the body, de-chunked. */
-    final class Exchange implements Closeable {
+    public final class Exchange implements Closeable {
         final int status;
         final Map<String, String> headers;
         final InputStream body;
@@ -62,6 +62,19 @@ final class WorkerConnections implements AutoCloseable {
             }
         }
 
+        public int status() {
+            return status;
+        }
+
+        /** Response headers, names in lower case. */
+        public Map<String, String> headers() {
+            return headers;
+        }
+
+        public InputStream body() {
+            return body;
+        }
+
         /** Returns the socket to the pool when the body was read to its end, else closes it. */
         @Override
         public void close() {
@@ -78,7 +91,7 @@ final class WorkerConnections implements AutoCloseable {
     }
 
     /** POSTs {@code body} to {@code base + path} and returns once the response headers are in. */
-    Exchange post(URI base, String path, byte[] body, Map<String, String> headers) throws IOException {
+    public Exchange post(URI base, String path, byte[] body, Map<String, String> headers) throws IOException {
         String key = base.getHost() + ":" + base.getPort();
         StringBuilder head = new StringBuilder(256);
         head.append("POST ").append(path).append(" HTTP/1.1\r\nHost: ").append(key)

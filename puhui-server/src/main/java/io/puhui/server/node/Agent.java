@@ -1,12 +1,21 @@
 // The node agent: one outbound WebSocket to the control plane (so a node behind NAT can join), a hello with the
-// join token, then a heartbeat with the node's scene and what it lends; reconnects with backoff when the
-// connection drops, stops for good when the plane refuses the token.
+// join token, then a heartbeat with the node's scene, what it lends and the model variants it holds; the plane's
+// requests come back over the same socket as tunnel streams. Reconnects with backoff when the connection drops,
+// stops for good when the plane refuses the token.
 package io.puhui.server.node;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.puhui.server.api.Json;
 import io.puhui.server.node.scene.SceneDetector;
 import io.puhui.server.node.scene.ScenePolicy;
+import io.puhui.server.pool.NodeInstance;
+import io.puhui.server.tunnel.Sockets;
+import io.puhui.server.tunnel.TunnelHost;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.function.Supplier;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -44,13 +53,34 @@ public final class Agent implements AutoCloseable {
     private final Consumer<String> log;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Supplier<List<NodeInstance>> instances;
+    private final TunnelHost.Handler handler;
     private volatile WebSocket socket;
+    private volatile TunnelHost host;
 
+    /** An agent that reports its scene only and runs nothing (the server's own, whose models it serves itself). */
     public Agent(Config config, SceneDetector detector, ScenePolicy policy, Consumer<String> log) {
+        this(config, detector, policy, log, List::of, null);
+    }
+
+    /**
+     * @param instances the variants this node holds, reported with every heartbeat
+     * @param handler   answers the plane's requests; null for a node that takes none
+     */
+    public Agent(Config config, SceneDetector detector, ScenePolicy policy, Consumer<String> log,
+                 Supplier<List<NodeInstance>> instances, TunnelHost.Handler handler) {
         this.config = config;
         this.detector = detector;
         this.policy = policy;
         this.log = log;
+        this.instances = instances;
+        this.handler = handler;
+    }
+
+    /** Requests being answered over the tunnel now. */
+    public int activeStreams() {
+        TunnelHost h = host;
+        return h == null ? 0 : h.active();
     }
 
     /** The WebSocket address of the plane's agent endpoint. */
@@ -73,12 +103,22 @@ public final class Agent implements AutoCloseable {
         long backoff = 1000;
         while (stopped.getCount() > 0) {
             Session s = new Session();
+            Sockets.JdkSender sender = null;
             try {
                 socket = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
                         .buildAsync(endpoint(config.server()), s).get(15, TimeUnit.SECONDS);
-                send(Json.MAPPER.createObjectNode().put("type", "hello").put("token", config.token())
+                sender = new Sockets.JdkSender(socket);
+                if (handler != null) {
+                    host = new TunnelHost(sender, handler);
+                    s.host.complete(host);
+                } else {
+                    s.host.complete(null);
+                }
+                ObjectNode hello = Json.MAPPER.createObjectNode().put("type", "hello").put("token", config.token())
                         .put("id", config.nodeId()).put("name", config.name()).put("cores", config.cores())
-                        .put("memory", config.memoryBytes()).toString());
+                        .put("memory", config.memoryBytes());
+                instances(hello);
+                sender.sendText(hello.toString());
                 JsonNode first = s.messages.poll(15, TimeUnit.SECONDS);
                 if (first == null) {
                     throw new IllegalStateException("no answer to the hello");
@@ -93,10 +133,12 @@ public final class Agent implements AutoCloseable {
                 while (stopped.getCount() > 0 && !s.closed.isDone()) {
                     SceneDetector.Reading r = detector.read();
                     ScenePolicy.Lending l = policy.lending(r.scene());
-                    send(Json.MAPPER.createObjectNode().put("type", "heartbeat").put("scene", r.scene().name())
+                    ObjectNode beat = Json.MAPPER.createObjectNode().put("type", "heartbeat").put("scene", r.scene().name())
                             .put("reason", r.reason()).put("threads", l.threads(config.cores()))
                             .put("memory", l.memoryBytes(config.memoryBytes())).put("remote", l.acceptsRemote())
-                            .toString());
+                            .put("streams", activeStreams());
+                    instances(beat);
+                    sender.sendText(beat.toString());
                     JsonNode m = s.messages.poll(heartbeatMs, TimeUnit.MILLISECONDS);
                     if (m != null && m.path("type").asText().equals("refused")) {
                         throw new RefusedException(m.path("reason").asText("refused"));
@@ -117,6 +159,11 @@ public final class Agent implements AutoCloseable {
                 if (ws != null) {
                     ws.abort();
                 }
+                TunnelHost h = host;
+                if (h != null) {
+                    h.close(); // the plane has given up on these streams: free their slots
+                }
+                host = null;
             }
             if (stopped.await(backoff, TimeUnit.MILLISECONDS)) {
                 return;
@@ -125,8 +172,13 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    private void send(String text) {
-        socket.sendText(text, true).join();
+    private void instances(ObjectNode message) {
+        ArrayNode a = message.putArray("instances");
+        for (NodeInstance i : instances.get()) {
+            a.addObject().put("model", i.model()).put("variant", i.variant()).put("format", i.format())
+                    .put("bytes", i.bytes()).put("quality", i.quality()).put("slots", i.slots())
+                    .put("decode_tps", i.decodeTps()).put("prefill_tps", i.prefillTps());
+        }
     }
 
     private static String rootMessage(Throwable e) {
@@ -149,7 +201,30 @@ public final class Agent implements AutoCloseable {
     private static final class Session implements WebSocket.Listener {
         final LinkedBlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
         final CompletableFuture<String> closed = new CompletableFuture<>();
+        /** The tunnel's end on this connection, once made (null when the node takes no requests). */
+        final CompletableFuture<TunnelHost> host = new CompletableFuture<>();
         private final StringBuilder partial = new StringBuilder();
+        private final Sockets.Assembler binary = new Sockets.Assembler();
+
+        @Override
+        public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+            ByteBuffer whole = binary.add(data, last);
+            if (whole != null) {
+                try {
+                    TunnelHost h = host.join();
+                    if (h == null) {
+                        throw new java.io.IOException("this node takes no requests");
+                    }
+                    h.receive(whole);
+                } catch (Exception e) {
+                    closed.complete("bad tunnel frame from the plane: " + e.getMessage());
+                    ws.abort();
+                    return null;
+                }
+            }
+            ws.request(1);
+            return null;
+        }
 
         @Override
         public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {

@@ -8,6 +8,11 @@ import io.javalin.websocket.WsContext;
 import io.puhui.server.api.ApiException;
 import io.puhui.server.api.Json;
 import io.puhui.server.store.JoinTokens;
+import io.puhui.server.tunnel.Sockets;
+import io.puhui.server.tunnel.Tunnel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -23,9 +28,11 @@ import org.slf4j.LoggerFactory;
  * closed. Heartbeats follow. {@code GET /api/nodes} lists the pool; {@code POST /api/nodes/{id}/drain} stops
  * new work going to a node.
  *
- * <p>Messages are JSON objects with a {@code type}: agent → plane {@code hello} ({@code token, id, name, cores,
- * memory}) and {@code heartbeat} ({@code scene, reason, threads, memory, remote}); plane → agent
- * {@code welcome} ({@code id, tier, heartbeat} seconds) and {@code refused} ({@code reason}).
+ * <p>Text messages are JSON objects with a {@code type}: agent → plane {@code hello} ({@code token, id, name,
+ * cores, memory, instances}) and {@code heartbeat} ({@code scene, reason, threads, memory, remote, streams,
+ * instances}); plane → agent {@code welcome} ({@code id, tier, heartbeat} seconds) and {@code refused}
+ * ({@code reason}). Binary messages are the frames of the {@linkplain Tunnel tunnel} that carries requests to the
+ * node and their answers back.
  */
 public final class AgentEndpoint implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentEndpoint.class);
@@ -40,6 +47,11 @@ public final class AgentEndpoint implements AutoCloseable {
     private volatile Tier localTier = Tier.EDGE;
     private volatile String localNode;
     private final Map<String, String> nodeOfSession = new ConcurrentHashMap<>();
+    /** Each connected node's current session and tunnel; a reconnect replaces them. */
+    private final Map<String, Link> links = new ConcurrentHashMap<>();
+
+    private record Link(String session, Tunnel tunnel) {
+    }
     private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "node-sweeper");
         t.setDaemon(true);
@@ -82,6 +94,15 @@ public final class AgentEndpoint implements AutoCloseable {
     public void install(JavalinConfig c) {
         c.routes.ws("/api/agent", ws -> {
             ws.onMessage(ctx -> onMessage(ctx, ctx.message()));
+            ws.onBinaryMessage(ctx -> {
+                String node = nodeOfSession.get(ctx.sessionId());
+                Link link = node == null ? null : links.get(node);
+                if (link == null || !link.session().equals(ctx.sessionId())) {
+                    refuse(ctx, "tunnel frames before the hello");
+                    return;
+                }
+                link.tunnel().receive(ctx.data());
+            });
             ws.onClose(ctx -> closed(ctx.sessionId()));
             ws.onError(ctx -> closed(ctx.sessionId()));
         });
@@ -112,8 +133,16 @@ public final class AgentEndpoint implements AutoCloseable {
                     refuse(ctx, "a heartbeat before the hello");
                     return;
                 }
+                List<NodeInstance> instances;
+                try {
+                    instances = instances(m);
+                } catch (IllegalArgumentException e) {
+                    refuse(ctx, "a bad instance in the heartbeat: " + e.getMessage());
+                    return;
+                }
                 registry.heartbeat(node, m.path("scene").asText("UNKNOWN"), m.path("reason").asText(""),
-                        m.path("threads").asInt(0), m.path("memory").asLong(0), m.path("remote").asBoolean(false));
+                        m.path("threads").asInt(0), m.path("memory").asLong(0), m.path("remote").asBoolean(false),
+                        instances);
             }
             default -> refuse(ctx, "unknown message type '" + type + "'");
         }
@@ -135,9 +164,21 @@ public final class AgentEndpoint implements AutoCloseable {
             return;
         }
         String name = m.path("name").asText(id);
+        List<NodeInstance> instances;
+        try {
+            instances = instances(m);
+        } catch (IllegalArgumentException e) {
+            refuse(ctx, "a bad instance in the hello: " + e.getMessage());
+            return;
+        }
         NodeRegistry.NodeInfo n = registry.join(id, name.length() > 120 ? name.substring(0, 120) : name,
-                v.token().tier(), v.token().id(), m.path("cores").asInt(0), m.path("memory").asLong(0), ctx.host());
+                v.token().tier(), v.token().id(), m.path("cores").asInt(0), m.path("memory").asLong(0), ctx.host(),
+                instances);
         nodeOfSession.put(ctx.sessionId(), id);
+        Link old = links.put(id, new Link(ctx.sessionId(), new Tunnel(new Sockets.JettySender(ctx.session))));
+        if (old != null) {
+            old.tunnel().fail("node " + id + " reconnected");
+        }
         ObjectNode welcome = Json.MAPPER.createObjectNode().put("type", "welcome").put("id", n.id())
                 .put("tier", n.tier().name().toLowerCase(java.util.Locale.ROOT))
                 .put("heartbeat", registry.heartbeat().toMillis() / 1000.0);
@@ -152,22 +193,60 @@ public final class AgentEndpoint implements AutoCloseable {
 
     private void closed(String session) {
         String node = nodeOfSession.remove(session);
-        if (node != null) {
+        if (node == null) {
+            return;
+        }
+        Link link = links.get(node);
+        if (link != null && link.session().equals(session)) {
+            links.remove(node, link);
+            link.tunnel().fail("the connection to node " + node + " closed");
             registry.disconnected(node);
             LOG.warn("node {} disconnected", node);
         }
     }
 
+    /** The tunnel to a connected node. */
+    public Optional<Tunnel> tunnel(String nodeId) {
+        Link link = links.get(nodeId);
+        return link == null ? Optional.empty() : Optional.of(link.tunnel());
+    }
+
+    /** Requests open on the node's tunnel now. */
+    public int activeStreams(String nodeId) {
+        Link link = links.get(nodeId);
+        return link == null ? 0 : link.tunnel().active();
+    }
+
+    private static List<NodeInstance> instances(JsonNode m) {
+        List<NodeInstance> out = new ArrayList<>();
+        for (JsonNode i : m.path("instances")) {
+            if (out.size() == 256) {
+                throw new IllegalArgumentException("more than 256 instances");
+            }
+            out.add(new NodeInstance(i.path("model").asText(""), i.path("variant").asText(""),
+                    i.path("format").asText(""), i.path("bytes").asLong(0), i.path("quality").asDouble(-1),
+                    i.path("slots").asInt(0), i.path("decode_tps").asDouble(0), i.path("prefill_tps").asDouble(0)));
+        }
+        return out;
+    }
+
     private ArrayNode nodes() {
         ArrayNode out = Json.MAPPER.createArrayNode();
         for (NodeRegistry.NodeInfo n : registry.list()) {
-            out.addObject().put("id", n.id()).put("name", n.name())
+            ObjectNode o = out.addObject().put("id", n.id()).put("name", n.name())
                     .put("tier", n.tier().name().toLowerCase(java.util.Locale.ROOT)).put("state", n.state().name())
                     .put("scene", n.scene()).put("scene_reason", n.sceneReason()).put("cores", n.cores())
                     .put("memory", n.memoryBytes()).put("lends_threads", n.lendsThreads())
                     .put("lends_memory", n.lendsMemoryBytes()).put("accepts_remote", n.acceptsRemote())
                     .put("token", n.tokenId()).put("address", n.address())
-                    .put("joined_at", n.joinedAt().toString()).put("last_heartbeat", n.lastHeartbeat().toString());
+                    .put("joined_at", n.joinedAt().toString()).put("last_heartbeat", n.lastHeartbeat().toString())
+                    .put("streams", activeStreams(n.id()));
+            ArrayNode inst = o.putArray("instances");
+            for (NodeInstance i : n.instances()) {
+                inst.addObject().put("model", i.model()).put("variant", i.variant()).put("format", i.format())
+                        .put("bytes", i.bytes()).put("quality", i.quality()).put("slots", i.slots())
+                        .put("decode_tps", i.decodeTps());
+            }
         }
         return out;
     }

@@ -23,7 +23,10 @@ public final class NodeRegistry {
     public record NodeInfo(String id, String name, Tier tier, String tokenId, int cores, long memoryBytes,
                            String scene, String sceneReason, int lendsThreads, long lendsMemoryBytes,
                            boolean acceptsRemote, State state, Instant joinedAt, Instant lastHeartbeat,
-                           String address) {
+                           String address, List<NodeInstance> instances) {
+        public NodeInfo {
+            instances = List.copyOf(instances);
+        }
     }
 
     private final ConcurrentHashMap<String, NodeInfo> nodes = new ConcurrentHashMap<>();
@@ -40,20 +43,25 @@ public final class NodeRegistry {
     }
 
     /** A node joins (or rejoins after a reconnect: its id is stable). Draining survives a reconnect. */
-    public NodeInfo join(String id, String name, Tier tier, String tokenId, int cores, long memoryBytes, String address) {
+    public NodeInfo join(String id, String name, Tier tier, String tokenId, int cores, long memoryBytes, String address,
+                         List<NodeInstance> instances) {
         Instant now = clock.instant();
         return nodes.compute(id, (k, old) -> new NodeInfo(id, name, tier, tokenId, cores, memoryBytes,
                 old != null ? old.scene() : "UNKNOWN", old != null ? old.sceneReason() : "", 0, 0, false,
                 old != null && old.state() == State.DRAINING ? State.DRAINING : State.READY,
-                old != null ? old.joinedAt() : now, now, address));
+                old != null ? old.joinedAt() : now, now, address, instances));
     }
 
-    /** A heartbeat: the node's scene and what it lends now. Unknown ids are ignored (the node must join). */
-    public void heartbeat(String id, String scene, String reason, int threads, long memoryBytes, boolean remote) {
+    /**
+     * A heartbeat: the node's scene, what it lends and the variants it holds now. Unknown ids are ignored (the
+     * node must join).
+     */
+    public void heartbeat(String id, String scene, String reason, int threads, long memoryBytes, boolean remote,
+                          List<NodeInstance> instances) {
         Instant now = clock.instant();
         nodes.computeIfPresent(id, (k, n) -> new NodeInfo(n.id(), n.name(), n.tier(), n.tokenId(), n.cores(),
                 n.memoryBytes(), scene, reason, threads, memoryBytes, remote,
-                n.state() == State.LOST ? State.READY : n.state(), n.joinedAt(), now, n.address()));
+                n.state() == State.LOST ? State.READY : n.state(), n.joinedAt(), now, n.address(), instances));
     }
 
     /** The node's connection closed: it is lost until it joins again. */
@@ -69,7 +77,7 @@ public final class NodeRegistry {
     private boolean setState(String id, State state) {
         return nodes.computeIfPresent(id, (k, n) -> new NodeInfo(n.id(), n.name(), n.tier(), n.tokenId(), n.cores(),
                 n.memoryBytes(), n.scene(), n.sceneReason(), n.lendsThreads(), n.lendsMemoryBytes(),
-                n.acceptsRemote(), state, n.joinedAt(), n.lastHeartbeat(), n.address())) != null;
+                n.acceptsRemote(), state, n.joinedAt(), n.lastHeartbeat(), n.address(), n.instances())) != null;
     }
 
     /** Marks nodes lost whose last heartbeat is more than three heartbeats old; returns how many. */

@@ -1,0 +1,87 @@
+// The models this machine can run, by API name: the --model files first, then the model store. Used by `serve`
+// for its own models and by `agent` for the variants it offers the pool.
+package io.puhui.cli;
+
+import io.puhui.engine.gguf.GgufFile;
+import io.puhui.engine.quant.QuantMix;
+import io.puhui.server.gateway.ModelDirectory;
+import io.puhui.server.node.WorkerSpec;
+import io.puhui.server.pool.NodeInstance;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+record LocalModels(Map<String, Path> explicit, Store store, int slots, int queue, int ctx, int threads, long maxBody)
+        implements ModelDirectory {
+
+    /**
+     * Bytes per second a node is taken to stream its weights at before the plane has measured it: a modest
+     * laptop's memory bandwidth.
+     */
+    static final double ASSUMED_BANDWIDTH = 10e9;
+
+    private static final Map<Path, String> FORMATS = new ConcurrentHashMap<>();
+
+    @Override
+    public Optional<WorkerSpec> find(String name) {
+        Path p = explicit.get(name);
+        if (p == null && store != null) {
+            p = store.modelPath(name).orElse(null);
+        }
+        return p == null ? Optional.empty() : Optional.of(new WorkerSpec(name, p, slots, queue, ctx, threads, maxBody));
+    }
+
+    @Override
+    public List<String> names() {
+        List<String> all = new ArrayList<>(explicit.keySet());
+        if (store != null) {
+            for (String n : store.modelNames()) {
+                if (!all.contains(n)) {
+                    all.add(n);
+                }
+            }
+        }
+        return all;
+    }
+
+    /** What this machine offers the pool: each model as a variant named after its file, with priors for speed and quality. */
+    List<NodeInstance> instances() {
+        List<NodeInstance> out = new ArrayList<>();
+        for (String name : names()) {
+            Optional<WorkerSpec> spec = find(name);
+            if (spec.isEmpty()) {
+                continue;
+            }
+            Path file = spec.get().path();
+            long bytes;
+            try {
+                bytes = Files.size(file);
+            } catch (IOException gone) {
+                continue;
+            }
+            String format = FORMATS.computeIfAbsent(file, LocalModels::format);
+            String variant = ServeNames.fromFile(file);
+            double decode = NodeInstance.decodePrior(bytes, ASSUMED_BANDWIDTH);
+            out.add(new NodeInstance(name, variant, format, bytes, NodeInstance.qualityPrior(format), slots, decode,
+                    decode * 8));
+        }
+        return out;
+    }
+
+    /** The file's compression as {@code general.file_type} names it, or "unknown". */
+    private static String format(Path file) {
+        try (GgufFile g = GgufFile.open(file)) {
+            int type = g.metadata().getInt("general.file_type", -1);
+            return Arrays.stream(QuantMix.values()).filter(q -> q.fileType == type).map(Enum::name).findFirst()
+                    .orElse("unknown");
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+}
