@@ -4,7 +4,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The tunnel's wire format: one binary WebSocket message per frame, {@code [type:1][stream:4][payload]}.
+ * The tunnel's wire format: frames {@code [type:1][stream:4][length:4][payload]}, one or more to a binary
+ * WebSocket message (a {@link Batcher} packs the frames waiting to go into one message, so that many streams
+ * cost few messages).
  *
  * <ul>
  *   <li>{@code OPEN} (plane → node): a request's path and headers as JSON; its body follows as {@code DATA}
@@ -30,8 +32,11 @@ public final class Frames {
 
     /** Answer bytes a stream may have in flight before the plane grants more. */
     public static final int WINDOW = 256 * 1024;
-    /** The largest payload of one DATA frame (well under the WebSocket servers' usual message limits). */
+    /** The largest payload of one DATA frame. */
     public static final int CHUNK = 16 * 1024;
+    /** The largest message: under the 64 KiB that WebSocket servers accept by default. */
+    public static final int MAX_MESSAGE = 60 * 1024;
+    private static final int HEADER = 9;
 
     private Frames() {
     }
@@ -47,8 +52,11 @@ public final class Frames {
     }
 
     public static ByteBuffer frame(byte type, int stream, byte[] payload, int off, int len) {
-        ByteBuffer b = ByteBuffer.allocate(5 + len);
-        b.put(type).putInt(stream).put(payload, off, len);
+        if (len > MAX_MESSAGE - HEADER) {
+            throw new IllegalArgumentException("a tunnel frame of " + len + " bytes (at most " + (MAX_MESSAGE - HEADER) + ")");
+        }
+        ByteBuffer b = ByteBuffer.allocate(HEADER + len);
+        b.put(type).putInt(stream).putInt(len).put(payload, off, len);
         return b.flip();
     }
 
@@ -62,24 +70,34 @@ public final class Frames {
     }
 
     public static ByteBuffer credit(int stream, int bytes) {
-        return ByteBuffer.allocate(9).put(CREDIT).putInt(stream).putInt(bytes).flip();
+        return ByteBuffer.allocate(HEADER + 4).put(CREDIT).putInt(stream).putInt(4).putInt(bytes).flip();
     }
 
-    /** Decodes a message. */
-    public static Frame read(ByteBuffer message) {
-        if (message.remaining() < 5) {
-            throw new IllegalArgumentException("a tunnel frame of " + message.remaining() + " bytes (at least 5 expected)");
-        }
+    /** Decodes the frames of a message, in order. */
+    public static java.util.List<Frame> read(ByteBuffer message) {
         ByteBuffer m = message.duplicate();
-        byte type = m.get();
-        if (type < OPEN || type > CREDIT) {
-            throw new IllegalArgumentException("unknown tunnel frame type " + type);
-        }
-        int stream = m.getInt();
-        if (type == CREDIT && m.remaining() != 4) {
-            throw new IllegalArgumentException("a CREDIT frame carries 4 bytes, not " + m.remaining());
-        }
-        return new Frame(type, stream, m.slice());
+        java.util.List<Frame> out = new java.util.ArrayList<>(2);
+        do {
+            if (m.remaining() < HEADER) {
+                throw new IllegalArgumentException("a tunnel frame of " + m.remaining() + " bytes (at least " + HEADER + " expected)");
+            }
+            byte type = m.get();
+            if (type < OPEN || type > CREDIT) {
+                throw new IllegalArgumentException("unknown tunnel frame type " + type);
+            }
+            int stream = m.getInt();
+            int length = m.getInt();
+            if (length < 0 || length > m.remaining()) {
+                throw new IllegalArgumentException("a tunnel frame claims " + length + " bytes, " + m.remaining() + " are left");
+            }
+            if (type == CREDIT && length != 4) {
+                throw new IllegalArgumentException("a CREDIT frame carries 4 bytes, not " + length);
+            }
+            ByteBuffer payload = m.slice(m.position(), length);
+            m.position(m.position() + length);
+            out.add(new Frame(type, stream, payload));
+        } while (m.hasRemaining());
+        return out;
     }
 
     /** Where frames go: one WebSocket, one message per frame, sends never interleaved. */

@@ -32,13 +32,14 @@ public final class Tunnel {
     public record Head(int status, Map<String, String> headers) {
     }
 
-    private final Frames.Sender sender;
+    private final Batcher sender;
     private final AtomicInteger ids = new AtomicInteger();
     private final ConcurrentHashMap<Integer, Stream> streams = new ConcurrentHashMap<>();
     private volatile String failure;
 
-    public Tunnel(Frames.Sender sender) {
-        this.sender = sender;
+    /** @param socket sends one message on the node's WebSocket */
+    public Tunnel(Frames.Sender socket) {
+        this.sender = new Batcher(socket, "tunnel-writer");
     }
 
     /** Streams open now. */
@@ -89,13 +90,19 @@ public final class Tunnel {
 
     /** A frame from the node. Frames of streams already closed here are dropped. */
     public void receive(ByteBuffer message) {
-        Frames.Frame f;
+        java.util.List<Frames.Frame> frames;
         try {
-            f = Frames.read(message);
+            frames = Frames.read(message);
         } catch (IllegalArgumentException e) {
             fail("the node sent a bad frame: " + e.getMessage());
             return;
         }
+        for (Frames.Frame f : frames) {
+            receive(f);
+        }
+    }
+
+    private void receive(Frames.Frame f) {
         Stream s = streams.get(f.stream());
         if (s == null) {
             return;
@@ -115,6 +122,7 @@ public final class Tunnel {
         for (Stream s : streams.values()) {
             s.end(reason);
         }
+        sender.close();
     }
 
     /** One request's answer: its head, then its body as an {@link InputStream}. */

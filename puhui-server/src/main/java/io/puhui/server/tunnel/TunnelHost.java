@@ -37,13 +37,14 @@ public final class TunnelHost implements AutoCloseable {
         Answer handle(String path, Map<String, String> headers, byte[] body) throws IOException;
     }
 
-    private final Frames.Sender sender;
+    private final Batcher sender;
     private final Handler handler;
     private final ConcurrentHashMap<Integer, Incoming> streams = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    public TunnelHost(Frames.Sender sender, Handler handler) {
-        this.sender = sender;
+    /** @param socket sends one message on the WebSocket to the plane */
+    public TunnelHost(Frames.Sender socket, Handler handler) {
+        this.sender = new Batcher(socket, "tunnel-host-writer");
         this.handler = handler;
     }
 
@@ -54,7 +55,16 @@ public final class TunnelHost implements AutoCloseable {
 
     /** A frame from the plane; called by the socket's reader, never blocks. */
     public void receive(ByteBuffer message) throws IOException {
-        Frames.Frame f = Frames.read(message);
+        try {
+            for (Frames.Frame f : Frames.read(message)) {
+                receive(f);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IOException("the plane sent a bad frame: " + e.getMessage());
+        }
+    }
+
+    private void receive(Frames.Frame f) throws IOException {
         int id = f.stream();
         switch (f.type()) {
             case Frames.OPEN -> {
@@ -104,6 +114,7 @@ public final class TunnelHost implements AutoCloseable {
             s.cancel();
         }
         streams.clear();
+        sender.close();
     }
 
     private final class Incoming {
