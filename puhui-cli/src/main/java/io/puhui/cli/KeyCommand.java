@@ -31,6 +31,10 @@ final class KeyCommand implements Runnable {
                 + "(default: the name).")
         String tenant;
 
+        @Option(names = "--admin", description = "An administrator's key: it may also manage the pool (nodes, join "
+                + "tokens, the route log).")
+        boolean admin;
+
         @Mixin
         DbOption db;
 
@@ -40,10 +44,10 @@ final class KeyCommand implements Runnable {
         @Override
         public Integer call() {
             try (Store store = db.open()) {
-                ApiKeys.CreatedKey k = store.db.apiKeys().create(name, tenant);
+                ApiKeys.CreatedKey k = store.db.apiKeys().create(name, tenant, admin);
                 PrintWriter out = spec.commandLine().getOut();
-                out.println("Created key " + k.key().id() + " '" + k.key().name() + "' for tenant '"
-                        + k.key().tenant() + "'. Keep it safe: it is not shown again.");
+                out.println("Created " + (admin ? "administrator's " : "") + "key " + k.key().id() + " '"
+                        + k.key().name() + "' for tenant '" + k.key().tenant() + "'. Keep it safe: it is not shown again.");
                 out.println(k.secret());
                 out.flush();
             }
@@ -63,10 +67,10 @@ final class KeyCommand implements Runnable {
         public Integer call() {
             try (Store store = db.open()) {
                 PrintWriter out = spec.commandLine().getOut();
-                out.printf("%-22s %-20s %-16s %-14s %s%n", "ID", "NAME", "TENANT", "PREFIX", "STATE");
+                out.printf("%-22s %-20s %-16s %-14s %-6s %s%n", "ID", "NAME", "TENANT", "PREFIX", "ROLE", "STATE");
                 for (ApiKeys.ApiKey k : store.db.apiKeys().list()) {
-                    out.printf("%-22s %-20s %-16s %-14s %s%n", k.id(), k.name(), k.tenant(), k.prefix() + "…",
-                            k.revoked() ? "revoked" : "active");
+                    out.printf("%-22s %-20s %-16s %-14s %-6s %s%n", k.id(), k.name(), k.tenant(), k.prefix() + "…",
+                            k.admin() ? "admin" : "user", k.revoked() ? "revoked" : "active");
                 }
                 out.flush();
             }

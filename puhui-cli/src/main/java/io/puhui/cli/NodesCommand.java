@@ -22,14 +22,25 @@ final class NodesCommand {
 
     /** --server and --key, shared by the commands that talk to a running `serve`. */
     static final class ServerOption {
-        @Option(names = "--server", defaultValue = "http://127.0.0.1:11500", paramLabel = "URL",
-                description = "The control plane (default ${DEFAULT-VALUE}).")
+        /** Where a running `serve` writes its address, for the admin commands to find it. */
+        static final String URL_FILE = "serve.url";
+
+        @Option(names = "--server", paramLabel = "URL",
+                description = "The control plane (default: the `serve` running from this PUHUI_HOME, else http://127.0.0.1:11500).")
         String server;
 
-        @Option(names = "--key", paramLabel = "KEY", description = "API key, when the server requires keys (or PUHUI_API_KEY).")
+        @Option(names = "--key", paramLabel = "KEY", description = "An administrator's API key, when the server "
+                + "requires keys (or PUHUI_API_KEY).")
         String key;
 
         JsonNode call(String method, String path) throws Exception {
+            return call(method, path, null);
+        }
+
+        JsonNode call(String method, String path, JsonNode json) throws Exception {
+            if (server == null) {
+                server = localServer();
+            }
             URI base;
             try {
                 base = URI.create(server.endsWith("/") ? server.substring(0, server.length() - 1) : server);
@@ -41,7 +52,11 @@ final class NodesCommand {
             }
             String k = key != null ? key : System.getenv("PUHUI_API_KEY");
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
-                    .method(method, HttpRequest.BodyPublishers.noBody());
+                    .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofString(json.toString()));
+            if (json != null) {
+                b.header("Content-Type", "application/json");
+            }
             if (k != null && !k.isBlank()) {
                 b.header("Authorization", "Bearer " + k.trim());
             }
@@ -57,6 +72,22 @@ final class NodesCommand {
                         + body.path("error").path("message").asText(r.body()));
             }
             return body;
+        }
+
+        /** The address the `serve` of this PUHUI_HOME wrote, or the default one. */
+        static String localServer() {
+            try {
+                java.nio.file.Path f = PuhuiHome.resolve().resolve(URL_FILE);
+                if (java.nio.file.Files.isRegularFile(f)) {
+                    String u = java.nio.file.Files.readString(f).trim();
+                    if (!u.isEmpty()) {
+                        return u;
+                    }
+                }
+            } catch (java.io.IOException | RuntimeException unreadable) {
+                // fall back to the default address
+            }
+            return "http://127.0.0.1:11500";
         }
     }
 

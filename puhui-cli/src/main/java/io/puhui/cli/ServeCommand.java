@@ -140,8 +140,18 @@ final class ServeCommand implements Callable<Integer> {
                 }
             });
             CountDownLatch stopped = new CountDownLatch(1);
+            String target = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
+            Path urlFile = home.resolve(NodesCommand.ServerOption.URL_FILE);
+            // the admin commands (token, nodes, node drain) of this PUHUI_HOME find this server by it
+            Files.writeString(urlFile, "http://" + (target.contains(":") ? "[" + target + "]" : target) + ":"
+                    + gateway.port() + "\n");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 // stop taking requests, then end the workers, then the database
+                try {
+                    Files.deleteIfExists(urlFile);
+                } catch (java.io.IOException ignored) {
+                    // a stale file points at a port nobody answers on: the commands say so
+                }
                 agent.close();
                 gateway.close();
                 endpoints.close();

@@ -64,7 +64,7 @@ final class Store implements AutoCloseable {
 
             @Override
             public Optional<Caller> verify(String bearer) {
-                return keys.verify(bearer).map(k -> new Caller(k.id(), k.tenant()));
+                return keys.verify(bearer).map(k -> new Caller(k.id(), k.tenant(), k.admin()));
             }
 
             @Override

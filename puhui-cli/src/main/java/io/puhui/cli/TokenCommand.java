@@ -1,8 +1,9 @@
-// `puhui token create|list|revoke`: join tokens with which agents join the pool, stored hashed in the database.
+// `puhui token create|list|revoke`: join tokens with which agents join the pool, managed through the control plane.
 package io.puhui.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.puhui.server.api.Json;
 import io.puhui.server.pool.Tier;
-import io.puhui.server.store.JoinTokens;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "token", description = "Create, list and revoke join tokens for agents (`puhui agent --join URL --token T`).",
+@Command(name = "token", description = "Create, list and revoke join tokens for agents (`puhui agent --join URL --token T`), "
+        + "through the control plane (--server; an administrator's key when it requires keys).",
         subcommands = {TokenCommand.Create.class, TokenCommand.ListTokens.class, TokenCommand.Revoke.class})
 final class TokenCommand implements Runnable {
     @Spec
@@ -33,22 +35,24 @@ final class TokenCommand implements Runnable {
         String label;
 
         @Mixin
-        DbOption db;
+        NodesCommand.ServerOption server;
 
         @Spec
         CommandSpec spec;
 
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             Tier t = Main.tier("--tier", tier);
-            try (Store store = db.open()) {
-                JoinTokens.CreatedToken c = store.db.joinTokens().create(t, label);
-                PrintWriter out = spec.commandLine().getOut();
-                out.println("Created join token " + c.token().id() + " for tier " + t.name().toLowerCase(Locale.ROOT)
-                        + ". Keep it safe: it is not shown again. Join with: puhui agent --join URL --token TOKEN");
-                out.println(c.secret());
-                out.flush();
+            var body = Json.MAPPER.createObjectNode().put("tier", t.name().toLowerCase(Locale.ROOT));
+            if (label != null) {
+                body.put("label", label);
             }
+            JsonNode c = server.call("POST", "/api/tokens", body);
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("Created join token " + c.path("id").asText() + " for tier " + c.path("tier").asText()
+                    + ". Keep it safe: it is not shown again. Join with: puhui agent --join URL --token TOKEN");
+            out.println(c.path("token").asText());
+            out.flush();
             return Main.OK;
         }
     }
@@ -56,23 +60,22 @@ final class TokenCommand implements Runnable {
     @Command(name = "list", description = "List join tokens (ids, tiers and states; never the tokens).")
     static final class ListTokens implements Callable<Integer> {
         @Mixin
-        DbOption db;
+        NodesCommand.ServerOption server;
 
         @Spec
         CommandSpec spec;
 
         @Override
-        public Integer call() {
-            try (Store store = db.open()) {
-                PrintWriter out = spec.commandLine().getOut();
-                out.printf("%-18s %-7s %-8s %-20s %s%n", "ID", "TIER", "STATE", "CREATED", "LABEL");
-                for (JoinTokens.JoinToken t : store.db.joinTokens().list()) {
-                    out.printf("%-18s %-7s %-8s %-20s %s%n", t.id(), t.tier().name().toLowerCase(Locale.ROOT),
-                            t.revoked() ? "revoked" : "active", t.createdAt().toString().substring(0, 19),
-                            t.label() == null ? "" : t.label());
-                }
-                out.flush();
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("%-18s %-7s %-8s %-20s %s%n", "ID", "TIER", "STATE", "CREATED", "LABEL");
+            for (JsonNode t : server.call("GET", "/api/tokens")) {
+                String created = t.path("created_at").asText();
+                out.printf("%-18s %-7s %-8s %-20s %s%n", t.path("id").asText(), t.path("tier").asText(),
+                        t.path("state").asText(), created.length() >= 19 ? created.substring(0, 19) : created,
+                        t.path("label").asText(""));
             }
+            out.flush();
             return Main.OK;
         }
     }
@@ -83,19 +86,15 @@ final class TokenCommand implements Runnable {
         String id;
 
         @Mixin
-        DbOption db;
+        NodesCommand.ServerOption server;
 
         @Spec
         CommandSpec spec;
 
         @Override
-        public Integer call() {
-            try (Store store = db.open()) {
-                if (!store.db.joinTokens().revoke(id)) {
-                    throw new Main.UsageException("no active join token '" + id + "'; `puhui token list` shows them");
-                }
-                spec.commandLine().getOut().println("Revoked join token " + id + ".");
-            }
+        public Integer call() throws Exception {
+            server.call("POST", "/api/tokens/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8) + "/revoke");
+            spec.commandLine().getOut().println("Revoked join token " + id + ".");
             return Main.OK;
         }
     }

@@ -53,7 +53,27 @@ class ServeAccessIT {
             HttpResponse<String> ok = serve.post("/v1/chat/completions", CHAT, "Authorization", "Bearer " + key);
             assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
             assertThat(JSON.readTree(ok.body()).path("usage").path("completion_tokens").asInt()).isEqualTo(4);
+
+            // Managing the pool takes an administrator's key: a user's key may use models, not drain nodes or
+            // make join tokens.
+            HttpResponse<String> asUser = ServeProcess.HTTP.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(serve.baseUrl + "/api/nodes")).header("Authorization", "Bearer " + key).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(asUser.statusCode()).isEqualTo(403);
+            assertThat(asUser.body()).contains("puhui key create --name NAME --admin");
+            CliProcessIT.Result userToken = cli("token", "create", "--tier", "edge", "--key", key);
+            assertThat(userToken.exit()).isEqualTo(1);
+            assertThat(userToken.err()).contains("answered 403").contains("administrator's key");
+            CliProcessIT.Result admin = cli("key", "create", "--name", "ops", "--admin");
+            String adminKey = admin.out().strip().lines().reduce((a, b) -> b).orElseThrow();
+            assertThat(cli("key", "list").out()).containsPattern("ops\\s+ops\\s+\\S+\\s+admin\\s+active");
+            CliProcessIT.Result token = cli("token", "create", "--tier", "edge", "--label", "边缘机房", "--key", adminKey);
+            assertThat(token.exit()).as(token.err()).isZero();
+            assertThat(token.out().strip().lines().reduce((a, b) -> b).orElseThrow()).startsWith("pjt-");
+            assertThat(cli("token", "list", "--key", adminKey).out()).contains("edge", "active", "边缘机房");
+            assertThat(cli("nodes", "--key", adminKey).out()).contains("(serve)");
         }
+        assertThat(home.resolve("serve.url")).as("serve removed its address on the way out").doesNotExist();
         // the usage record was written with the caller's tenant
         try (Store store = Store.open(home, null)) {
             var totals = store.db.usage().totals("team-a");

@@ -5,9 +5,12 @@ import java.util.Optional;
 
 public interface Access {
 
-    /** The caller of a request; {@code keyId} is null when keys are not required. */
-    record Caller(String keyId, String tenant) {
-        public static final Caller LOCAL = new Caller(null, "local");
+    /**
+     * The caller of a request; {@code keyId} is null when keys are not required (the server is on loopback with
+     * no keys: whoever reaches it owns the machine, and administers it).
+     */
+    record Caller(String keyId, String tenant, boolean admin) {
+        public static final Caller LOCAL = new Caller(null, "local", true);
     }
 
     /** Whether requests must carry a key. */

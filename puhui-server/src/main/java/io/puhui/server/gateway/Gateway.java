@@ -88,12 +88,13 @@ public final class Gateway implements AutoCloseable {
             HttpErrors.install(c, maxBodyBytes);
             c.routes.before("/v1/*", this::authenticate);
             if (pool != null) {
-                c.routes.before("/api/nodes", this::authenticate);
-                c.routes.before("/api/nodes/*", this::authenticate);
+                for (String admin : new String[] {"/api/nodes", "/api/nodes/*", "/api/tokens", "/api/tokens/*"}) {
+                    c.routes.before(admin, this::administrator);
+                }
                 pool.install(c);
             }
             c.routes.get("/health", this::health);
-            c.routes.before("/api/routes/*", this::authenticate);
+            c.routes.before("/api/routes/*", this::administrator);
             c.routes.get("/api/routes/recent", ctx -> {
                 int limit;
                 try {
@@ -142,7 +143,7 @@ public final class Gateway implements AutoCloseable {
 
     private void authenticate(Context ctx) {
         if (!access.required()) {
-            ctx.attribute("caller", new Access.Caller(null, "local"));
+            ctx.attribute("caller", Access.Caller.LOCAL);
             return;
         }
         String h = ctx.header("Authorization");
@@ -153,6 +154,16 @@ public final class Gateway implements AutoCloseable {
         Access.Caller caller = access.verify(h.substring(7).trim()).orElseThrow(() -> ApiException.unauthorized(
                 "the API key is not valid (unknown or revoked); check the key you were given"));
         ctx.attribute("caller", caller);
+    }
+
+    /** The pool's management API: an administrator's key (`puhui key create --admin`), or the owner on loopback. */
+    private void administrator(Context ctx) {
+        authenticate(ctx);
+        Access.Caller caller = ctx.attribute("caller");
+        if (!caller.admin()) {
+            throw new ApiException(403, "permission_error", "not_admin", null, "managing the pool needs an "
+                    + "administrator's key; one is made with `puhui key create --name NAME --admin`", null);
+        }
     }
 
     private void relay(Context ctx, String endpoint, String path) throws Exception {

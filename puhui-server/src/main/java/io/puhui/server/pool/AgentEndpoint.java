@@ -90,7 +90,11 @@ public final class AgentEndpoint implements AutoCloseable {
         return id == null ? java.util.Optional.empty() : registry.find(id);
     }
 
-    /** Adds the routes; the caller guards {@code /api/nodes} with its admin check. */
+    /**
+     * Adds the routes; the caller guards {@code /api/nodes} and {@code /api/tokens} with its administrator check.
+     * {@code POST /api/tokens} ({@code tier}, {@code label}) makes a join token and returns it once;
+     * {@code GET /api/tokens} lists them without their secrets; {@code POST /api/tokens/{id}/revoke} revokes one.
+     */
     public void install(JavalinConfig c) {
         c.routes.ws("/api/agent", ws -> {
             ws.onMessage(ctx -> onMessage(ctx, ctx.message()));
@@ -107,6 +111,33 @@ public final class AgentEndpoint implements AutoCloseable {
             ws.onError(ctx -> closed(ctx.sessionId()));
         });
         c.routes.get("/api/nodes", ctx -> ctx.contentType("application/json").result(Json.MAPPER.writeValueAsString(nodes())));
+        c.routes.post("/api/tokens", ctx -> {
+            JsonNode body = Json.parseBody(ctx.bodyAsBytes());
+            Tier tier;
+            try {
+                tier = Tier.valueOf(body.path("tier").asText("").toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("tier", "tier must be device, edge or cloud, not '" + body.path("tier").asText("") + "'");
+            }
+            String label = body.hasNonNull("label") ? body.get("label").asText() : null;
+            if (label != null && label.length() > 200) {
+                throw ApiException.badRequest("label", "a label has at most 200 characters");
+            }
+            JoinTokens.CreatedToken t = tokens.create(tier, label);
+            ctx.status(201).contentType("application/json").result(token(t.token()).put("token", t.secret()).toString());
+        });
+        c.routes.get("/api/tokens", ctx -> {
+            ArrayNode out = Json.MAPPER.createArrayNode();
+            tokens.list().forEach(t -> out.add(token(t)));
+            ctx.contentType("application/json").result(out.toString());
+        });
+        c.routes.post("/api/tokens/{id}/revoke", ctx -> {
+            String id = ctx.pathParam("id");
+            if (!tokens.revoke(id)) {
+                throw ApiException.notFound("token_not_found", "no active join token '" + id + "'; `puhui token list` shows them");
+            }
+            ctx.contentType("application/json").result(Json.MAPPER.createObjectNode().put("id", id).put("state", "revoked").toString());
+        });
         c.routes.post("/api/nodes/{id}/drain", ctx -> {
             String id = ctx.pathParam("id");
             if (!registry.drain(id)) {
@@ -215,6 +246,16 @@ public final class AgentEndpoint implements AutoCloseable {
     public int activeStreams(String nodeId) {
         Link link = links.get(nodeId);
         return link == null ? 0 : link.tunnel().active();
+    }
+
+    private static ObjectNode token(JoinTokens.JoinToken t) {
+        ObjectNode o = Json.MAPPER.createObjectNode().put("id", t.id())
+                .put("tier", t.tier().name().toLowerCase(java.util.Locale.ROOT))
+                .put("state", t.revoked() ? "revoked" : "active").put("created_at", t.createdAt().toString());
+        if (t.label() != null) {
+            o.put("label", t.label());
+        }
+        return o;
     }
 
     private static List<NodeInstance> instances(JsonNode m) {

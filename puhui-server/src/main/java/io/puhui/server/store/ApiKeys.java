@@ -19,8 +19,9 @@ public final class ApiKeys {
         this.db = db;
     }
 
+    /** A key as stored; {@code admin} keys may also manage the pool. */
     public record ApiKey(String id, String name, String tenant, String prefix, Instant createdAt, Instant lastUsedAt,
-                         boolean revoked) {
+                         boolean revoked, boolean admin) {
     }
 
     /** A new key: {@code secret} is the only copy of the key itself. */
@@ -28,6 +29,10 @@ public final class ApiKeys {
     }
 
     public CreatedKey create(String name, String tenant) {
+        return create(name, tenant, false);
+    }
+
+    public CreatedKey create(String name, String tenant, boolean admin) {
         if (name == null || name.isBlank() || name.length() > 200) {
             throw new IllegalArgumentException("a key needs a name of 1 to 200 characters");
         }
@@ -39,7 +44,7 @@ public final class ApiKeys {
         String id = "key_" + HexFormat.of().formatHex(idBytes);
         Instant now = db.clock().instant();
         ApiKey key = new ApiKey(id, name, tenant == null || tenant.isBlank() ? name : tenant,
-                secret.substring(0, 12), now, null, false);
+                secret.substring(0, 12), now, null, false, admin);
         db.jdbi().useTransaction(h -> {
             boolean taken = h.createQuery("SELECT COUNT(*) FROM api_keys WHERE name = :name AND revoked = FALSE")
                     .bind("name", name).mapTo(Integer.class).one() > 0;
@@ -47,9 +52,10 @@ public final class ApiKeys {
                 throw new IllegalArgumentException("an active key named '" + name + "' exists already: pick another "
                         + "name or revoke it first");
             }
-            h.createUpdate("INSERT INTO api_keys (id, name, tenant, key_hash, prefix, created_at, revoked) "
-                            + "VALUES (:id, :name, :tenant, :hash, :prefix, :created, FALSE)")
+            h.createUpdate("INSERT INTO api_keys (id, name, tenant, key_hash, prefix, created_at, revoked, admin) "
+                            + "VALUES (:id, :name, :tenant, :hash, :prefix, :created, FALSE, :admin)")
                     .bind("id", id).bind("name", name).bind("tenant", key.tenant()).bind("hash", hash(secret))
+                    .bind("admin", admin)
                     .bind("prefix", key.prefix()).bind("created", now.toEpochMilli()).execute();
         });
         return new CreatedKey(secret, key);
@@ -102,6 +108,6 @@ public final class ApiKeys {
         long used = rs.getLong("last_used_at");
         Instant lastUsed = rs.wasNull() ? null : Instant.ofEpochMilli(used);
         return new ApiKey(rs.getString("id"), rs.getString("name"), rs.getString("tenant"), rs.getString("prefix"),
-                Instant.ofEpochMilli(rs.getLong("created_at")), lastUsed, rs.getBoolean("revoked"));
+                Instant.ofEpochMilli(rs.getLong("created_at")), lastUsed, rs.getBoolean("revoked"), rs.getBoolean("admin"));
     }
 }

@@ -130,6 +130,10 @@ class StoreTest {
             assertThat(keys.verify(k.secret())).isEmpty();
             assertThat(keys.activeCount()).isZero();
             assertThat(keys.create("ci", null).key().tenant()).isEqualTo("ci"); // the name is free again
+            assertThat(keys.verify(keys.create("root", null, true).secret())).get().extracting(ApiKeys.ApiKey::admin)
+                    .isEqualTo(true);
+            assertThat(keys.list()).filteredOn(x -> x.name().equals("ci") && !x.revoked())
+                    .extracting(ApiKeys.ApiKey::admin).containsExactly(false);
         }
     }
 
