@@ -46,6 +46,11 @@ final class AgentCommand implements Callable<Integer> {
             description = "The model (family) the --model file is a variant of, as clients ask for it (default: file name).")
     String modelName;
 
+    @Option(names = "--quality", paramLabel = "Q", description = "Quality of the --model file relative to its family's "
+            + "reference, 0..1, as `puhui eval` measures it (default: from its compression, F32 1.0, Q8_0 0.995, "
+            + "Q4_K_M 0.96…; set it when the file is a smaller model of the family).")
+    Double quality;
+
     @Option(names = "--memory-budget", paramLabel = "MiB",
             description = "Memory all loaded models may use together (default: 80% of RAM).")
     Long memoryBudgetMiB;
@@ -71,6 +76,9 @@ final class AgentCommand implements Callable<Integer> {
         if (modelName != null && files.size() != 1) {
             throw new Main.UsageException("--name needs exactly one --model");
         }
+        if (quality != null && (files.size() != 1 || !(quality >= 0 && quality <= 1))) {
+            throw new Main.UsageException("--quality takes a score from 0 to 1 and needs exactly one --model");
+        }
         Map<String, Path> explicit = new LinkedHashMap<>();
         for (Path f : files) {
             if (!Files.isReadable(f)) {
@@ -90,7 +98,8 @@ final class AgentCommand implements Callable<Integer> {
         try (Store store = Store.open(home, null);
              Supervisor supervisor = new Supervisor(WorkerLaunch.command(), home.resolve("logs"), budget, Clock.systemUTC())) {
             LocalModels models = new LocalModels(explicit, store, decoding.slots, decoding.queue, decoding.contextLength,
-                    decoding.threadsOrAllCores(), decoding.maxBody);
+                    decoding.threadsOrAllCores(), decoding.maxBody,
+                    quality == null ? Map.of() : Map.of(explicit.keySet().iterator().next(), quality));
             if (models.names().isEmpty()) {
                 err.println("puhui agent: this node holds no models (add --model FILE.gguf, or `puhui pull NAME`); "
                         + "it joins and reports its scene but takes no requests");

@@ -2,31 +2,27 @@
 // for its own models and by `agent` for the variants it offers the pool.
 package io.puhui.cli;
 
-import io.puhui.engine.gguf.GgufFile;
-import io.puhui.engine.quant.QuantMix;
 import io.puhui.server.gateway.ModelDirectory;
+import io.puhui.server.node.ModelFormat;
 import io.puhui.server.node.WorkerSpec;
 import io.puhui.server.pool.NodeInstance;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
-record LocalModels(Map<String, Path> explicit, Store store, int slots, int queue, int ctx, int threads, long maxBody)
-        implements ModelDirectory {
+/** @param quality declared quality scores by model name; the others take the prior of their compression */
+record LocalModels(Map<String, Path> explicit, Store store, int slots, int queue, int ctx, int threads, long maxBody,
+                   Map<String, Double> quality) implements ModelDirectory {
 
     /**
      * Bytes per second a node is taken to stream its weights at before the plane has measured it: a modest
      * laptop's memory bandwidth.
      */
     static final double ASSUMED_BANDWIDTH = 10e9;
-
-    private static final Map<Path, String> FORMATS = new ConcurrentHashMap<>();
 
     @Override
     public Optional<WorkerSpec> find(String name) {
@@ -65,23 +61,13 @@ record LocalModels(Map<String, Path> explicit, Store store, int slots, int queue
             } catch (IOException gone) {
                 continue;
             }
-            String format = FORMATS.computeIfAbsent(file, LocalModels::format);
+            String format = ModelFormat.of(file);
             String variant = ServeNames.fromFile(file);
             double decode = NodeInstance.decodePrior(bytes, ASSUMED_BANDWIDTH);
-            out.add(new NodeInstance(name, variant, format, bytes, NodeInstance.qualityPrior(format), slots, decode,
+            out.add(new NodeInstance(name, variant, format, bytes,
+                    quality.getOrDefault(name, NodeInstance.qualityPrior(format)), slots, decode,
                     decode * 8));
         }
         return out;
-    }
-
-    /** The file's compression as {@code general.file_type} names it, or "unknown". */
-    private static String format(Path file) {
-        try (GgufFile g = GgufFile.open(file)) {
-            int type = g.metadata().getInt("general.file_type", -1);
-            return Arrays.stream(QuantMix.values()).filter(q -> q.fileType == type).map(Enum::name).findFirst()
-                    .orElse("unknown");
-        } catch (Exception e) {
-            return "unknown";
-        }
     }
 }

@@ -56,8 +56,8 @@ final class ServeCommand implements Callable<Integer> {
             description = "This server's tier, which its local models run at when requests are routed (default ${DEFAULT-VALUE}).")
     String tier;
 
-    @Option(names = "--cascade", description = "Answer non-streamed requests with the local (small) variant first and "
-            + "escalate to the model's endpoint when the answer's token probabilities are too low.")
+    @Option(names = "--cascade", description = "Answer requests with the small variant the router picks first and "
+            + "escalate to the best variant on a higher tier when the answer's token probabilities are too low.")
     boolean cascade;
 
     @Option(names = "--cascade-mean", defaultValue = "0.7", paramLabel = "P",
@@ -67,6 +67,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--cascade-min", defaultValue = "0.05", paramLabel = "P",
             description = "With --cascade: the lowest token probability an answer may contain (default ${DEFAULT-VALUE}).")
     double cascadeMin;
+
+    @Option(names = "--quality", paramLabel = "Q", description = "Quality of this server's models relative to their "
+            + "families' references, 0..1, as `puhui eval` measures it (default: from each file's compression, "
+            + "F32 1.0, Q8_0 0.995, Q4_K_M 0.96…; set it when the file is a smaller model of the family).")
+    Double quality;
 
     @Option(names = "--heartbeat", defaultValue = "5", paramLabel = "S",
             description = "Seconds between agents' heartbeats; three missed mark a node lost (default ${DEFAULT-VALUE}).")
@@ -87,8 +92,11 @@ final class ServeCommand implements Callable<Integer> {
         if (!(cascadeMean > 0 && cascadeMean <= 1) || !(cascadeMin > 0 && cascadeMin <= 1)) {
             throw new Main.UsageException("--cascade-mean and --cascade-min are probabilities above 0 and at most 1");
         }
+        if (quality != null && !(quality >= 0 && quality <= 1)) {
+            throw new Main.UsageException("--quality is a score from 0 to 1, not " + quality);
+        }
         Gateway.Routing routing = new Gateway.Routing(ownTier, cascade
-                ? new io.puhui.server.pool.Cascade.Thresholds(Math.log(cascadeMean), Math.log(cascadeMin), 16) : null);
+                ? new io.puhui.server.pool.Cascade.Thresholds(Math.log(cascadeMean), Math.log(cascadeMin), 16) : null, quality);
         PrintWriter out = spec.commandLine().getOut();
         Path home = PuhuiHome.resolve();
         Files.createDirectories(home);
@@ -113,7 +121,7 @@ final class ServeCommand implements Callable<Integer> {
             }
             long budget = memoryBudgetMiB != null ? memoryBudgetMiB << 20 : defaultBudget();
             LocalModels specs = new LocalModels(explicit, store, decoding.slots, decoding.queue,
-                    decoding.contextLength, nThreads, decoding.maxBody);
+                    decoding.contextLength, nThreads, decoding.maxBody, Map.of());
             Supervisor supervisor = new Supervisor(WorkerLaunch.command(), home.resolve("logs"), budget,
                     Clock.systemUTC());
             Gateway gateway;

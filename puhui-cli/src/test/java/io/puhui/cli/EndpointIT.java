@@ -125,8 +125,9 @@ class EndpointIT {
             CliProcessIT.Result add = CliProcessIT.run(ServeProcess.java(home, "endpoint", "add", "stories", "--tier", "cloud",
                     "--url", upstream.baseUrl + "/v1", "--model", "stories"), Map.of("PUHUI_HOME", home.toString()));
             assertThat(add.exit()).as(add.err()).isZero();
+            // the local file plays the family's small model: its declared quality is below the endpoint's
             try (ServeProcess plane = ServeProcess.start(home, "--model", model, "--name", "stories", "--tier", "edge",
-                    "--cascade", "--cascade-mean", Double.toString(threshold), "--cascade-min", "0.0001")) {
+                    "--quality", "0.8", "--cascade", "--cascade-mean", Double.toString(threshold), "--cascade-min", "0.0001")) {
                 String body = "{\"model\":\"stories\",\"messages\":[{\"role\":\"user\",\"content\":\"Once upon a time\"}],\"max_tokens\":8}";
                 var cloud = plane.post("/v1/chat/completions", body, "x-puhui-locality", "cloud");
                 assertThat(cloud.statusCode()).isEqualTo(200);

@@ -51,6 +51,9 @@ class PoolTunnelIT {
     static Path edgeHome;
     static String deviceToken;
     static OpenAIClient client;
+    static final Map<String, Double> confidence = new java.util.LinkedHashMap<>();
+    static String sure;
+    static String unsure;
 
     static CliProcessIT.Result puhui(Path home, String... args) throws IOException, InterruptedException {
         return CliProcessIT.run(ServeProcess.java(home, args), Map.of("PUHUI_HOME", home.toString()));
@@ -106,9 +109,21 @@ class PoolTunnelIT {
             CliProcessIT.Result r = puhui(scratch, args);
             assertThat(r.exit()).as(r.err()).isZero();
         }
+        // The cascade's threshold: between the device variant's confidence on two prompts, measured on the
+        // same file before the pool starts.
+        try (ServeProcess probe = ServeProcess.start(Files.createDirectories(tmp.resolve("probe")), "--model",
+                q4.toString(), "--name", "stories")) {
+            for (String p : List.of("Once upon a time", "Lily and Tom", "The cat sat", "zebra quantum", "a", "She said")) {
+                confidence.put(p, EndpointIT.meanProbability(probe, p));
+            }
+        }
+        sure = confidence.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        unsure = confidence.entrySet().stream().min(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        assertThat(confidence.get(sure) - confidence.get(unsure)).as("prompts must differ: " + confidence).isGreaterThan(0.005);
         Path planeHome = Files.createDirectories(tmp.resolve("plane"));
         plane = ServeProcess.start(planeHome, "--model", SharedData.stories260K().toString(), "--name", "stories",
-                "--tier", "cloud", "--heartbeat", "0.5");
+                "--tier", "cloud", "--heartbeat", "0.5", "--cascade", "--cascade-min", "0.0001", "--cascade-mean",
+                Double.toString((confidence.get(sure) + confidence.get(unsure)) / 2));
         deviceHome = Files.createDirectories(tmp.resolve("device"));
         edgeHome = Files.createDirectories(tmp.resolve("edge"));
         for (Path h : List.of(deviceHome, edgeHome)) {
@@ -209,6 +224,35 @@ class PoolTunnelIT {
 
     @Test
     @Order(2)
+    void theCascadeKeepsConfidentAnswersOnTheDeviceAndEscalatesTheRestToTheCloud() throws Exception {
+        for (boolean stream : new boolean[] {false, true}) {
+            String head = "{\"model\":\"stories\",\"max_tokens\":16,\"temperature\":0,\"stream\":" + stream
+                    + ",\"messages\":[{\"role\":\"user\",\"content\":";
+            HttpResponse<String> kept = plane.post("/v1/chat/completions", head + Json.write(sure) + "}]}");
+            assertThat(kept.statusCode()).as(kept.body()).isEqualTo(200);
+            assertThat(kept.headers().firstValue("x-puhui-cascade").orElseThrow()).startsWith("kept:");
+            assertThat(route(kept)).startsWith("device:dev1/stories-q4_k_m");
+            HttpResponse<String> escalated = plane.post("/v1/chat/completions", head + Json.write(unsure) + "}]}");
+            assertThat(escalated.statusCode()).as(escalated.body()).isEqualTo(200);
+            assertThat(escalated.headers().firstValue("x-puhui-cascade").orElseThrow()).startsWith("escalated:");
+            assertThat(route(escalated)).isEqualTo("cloud:this server/stories (escalated)");
+            if (stream) {
+                assertThat(kept.body()).endsWith("data: [DONE]\n\n").doesNotContain("\"logprob\"");
+                assertThat(escalated.body()).endsWith("data: [DONE]\n\n");
+            } else {
+                assertThat(kept.body()).contains("\"logprobs\":null");
+            }
+        }
+        JsonNode recent = Json.MAPPER.readTree(plane.get("/api/routes/recent?limit=4").body());
+        assertThat(recent.findValuesAsText("reason")).containsExactly("escalated from dev1/stories-q4_k_m",
+                "kept on dev1/stories-q4_k_m", "escalated from dev1/stories-q4_k_m", "kept on dev1/stories-q4_k_m");
+        assertThat(recent.get(0).path("target").asText()).isEqualTo("this server/stories");
+        // the two variants of 'slow' have the same quality: nothing to escalate to, so no cascade
+        assertThat(post("slow", null, 2).headers().firstValue("x-puhui-cascade")).isEmpty();
+    }
+
+    @Test
+    @Order(3)
     void aGameOnTheDeviceStopsNewWorkReachingItWithinAHeartbeat() throws Exception {
         assertThat(route(post("slow", null, 2))).as("the device is the cheapest home of 'slow'").startsWith("device:dev1/slow");
         Path game = tmp.resolve("puhuitestgame");
@@ -233,7 +277,7 @@ class PoolTunnelIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void killingAnAgentLosesNoRequest() throws Exception {
         int sent = 0;
         int answered = 0;

@@ -40,11 +40,13 @@ public final class Gateway implements AutoCloseable {
      * How requests for a model with several variants (the local file and endpoints) are placed.
      *
      * @param tier    this server's own tier, which its local models run at
-     * @param cascade when set, a non-streamed request the router gives to the local (small) variant is
-     *                answered there first and escalated to the best endpoint when its confidence is too low
+     * @param cascade when set, a request the router gives to a variant that has a better one on a higher tier
+     *                is answered by it first and escalated when its confidence is too low
+     * @param quality the quality of this server's own variants relative to their families' references, 0..1;
+     *                null to take it from each file's compression
      */
-    public record Routing(io.puhui.server.pool.Tier tier, io.puhui.server.pool.Cascade.Thresholds cascade) {
-        public static final Routing DEFAULT = new Routing(io.puhui.server.pool.Tier.EDGE, null);
+    public record Routing(io.puhui.server.pool.Tier tier, io.puhui.server.pool.Cascade.Thresholds cascade, Double quality) {
+        public static final Routing DEFAULT = new Routing(io.puhui.server.pool.Tier.EDGE, null, null);
     }
 
     public Gateway routing(Routing r) {
@@ -273,7 +275,9 @@ public final class Gateway implements AutoCloseable {
                     }
                 }
             }
-            candidates.add(new io.puhui.server.pool.Candidate("local", "this server", own, model, model, 0.5,
+            double quality = routing.quality() != null ? routing.quality()
+                    : io.puhui.server.pool.NodeInstance.qualityPrior(io.puhui.server.node.ModelFormat.of(local.get().path()));
+            candidates.add(new io.puhui.server.pool.Candidate("local", "this server", own, model, model, quality,
                     state, scene, "local", own == io.puhui.server.pool.Tier.CLOUD ? 60 : 25,
                     400, 0, 1, joulesPerToken(own)));
         }
@@ -298,43 +302,111 @@ public final class Gateway implements AutoCloseable {
                     + " failed instance(s)";
             ctx.header("x-puhui-route", reason);
             metrics.routed(model, r.chosen().tier().name().toLowerCase(java.util.Locale.ROOT));
-            boolean cascading = routing.cascade() != null && r.chosen().instance().equals("local");
-            if (!cascading) {
-                routes.add(new io.puhui.server.pool.RouteLog.Entry(java.time.Instant.now(), requestId,
-                        caller.tenant(), model, r.chosen().tier().name().toLowerCase(java.util.Locale.ROOT),
-                        r.chosen().node() + "/" + r.chosen().variant(), reason, null));
+            Req q = new Req(endpoint, path, body, json, caller, model, requestId, local, remote, t0);
+            io.puhui.server.pool.Candidate chosen = r.chosen();
+            java.util.Optional<io.puhui.server.pool.Candidate> larger = routing.cascade() == null || remote.stream()
+                    .anyMatch(t -> t.endpoint().id().equals(chosen.instance()))
+                    ? java.util.Optional.empty() : larger(rr, chosen, candidates);
+            if (larger.isPresent()) {
+                if (json.path("stream").asBoolean(false)) {
+                    cascadeStreamed(ctx, q, chosen, larger.get());
+                } else {
+                    cascade(ctx, q, chosen, larger.get());
+                }
+                return;
             }
-            if (nodes.contains(r.chosen())) {
-                String failure = relayToNode(ctx, r.chosen(), endpoint, path, body, json, caller, model, t0);
+            routes.add(new io.puhui.server.pool.RouteLog.Entry(java.time.Instant.now(), requestId,
+                    caller.tenant(), model, chosen.tier().name().toLowerCase(java.util.Locale.ROOT),
+                    chosen.node() + "/" + chosen.variant(), reason, null));
+            if (nodes.contains(chosen)) {
+                String failure = relayToNode(ctx, chosen, endpoint, path, body, json, caller, model, t0);
                 if (failure == null) {
                     return;
                 }
-                failures.add(r.chosen().node() + "/" + r.chosen().variant() + ": " + failure);
-                candidates.remove(r.chosen());
+                failures.add(chosen.node() + "/" + chosen.variant() + ": " + failure);
+                candidates.remove(chosen);
                 LOG.warn("request {} failed on node {} before any answer ({}); routing it again", requestId,
-                        r.chosen().node(), failure);
+                        chosen.node(), failure);
                 continue;
             }
-            if (!r.chosen().instance().equals("local")) {
-                io.puhui.server.pool.EndpointPool.Target t = remote.stream()
-                        .filter(x -> x.endpoint().id().equals(r.chosen().instance())).findFirst().orElseThrow();
-                relayToEndpoint(ctx, t, endpoint, path, json, caller, model, t0);
-                return;
-            }
-            java.util.Optional<io.puhui.server.pool.EndpointPool.Target> larger = remote.stream()
-                    .filter(t -> rr.locality().contains(t.endpoint().tier()) && rr.allowedTiers().contains(t.endpoint().tier()))
-                    .findFirst();
-            if (routing.cascade() != null && larger.isPresent()) {
-                if (json.path("stream").asBoolean(false)) {
-                    cascadeStreamed(ctx, endpoint, path, json, caller, model, local.get(), larger.get(), t0);
-                } else {
-                    cascade(ctx, endpoint, path, json, caller, model, local.get(), larger.get(), t0);
-                }
-                return;
-            }
-            relayLocal(ctx, endpoint, path, body, json, caller, model, local.get(), t0);
+            relay(ctx, q, chosen);
             return;
         }
+    }
+
+    /** One routed request, as the relaying steps need it. */
+    private record Req(String endpoint, String path, byte[] body, JsonNode json, Access.Caller caller, String model,
+                       String requestId, java.util.Optional<WorkerSpec> local,
+                       java.util.List<io.puhui.server.pool.EndpointPool.Target> remote, long t0) {
+    }
+
+    /**
+     * The larger variant a cascade escalates to from {@code small}: among the instances the request may use on a
+     * higher tier and of a higher quality, those of the best quality, and of them the one the router would pick.
+     * Empty when there is none (the small one is already the best the request may use: escalating to a copy of
+     * the same quality would only cost more).
+     */
+    private java.util.Optional<io.puhui.server.pool.Candidate> larger(io.puhui.server.pool.RouteRequest rr,
+            io.puhui.server.pool.Candidate small, java.util.List<io.puhui.server.pool.Candidate> candidates) {
+        java.util.List<io.puhui.server.pool.Candidate> above = candidates.stream()
+                .filter(c -> c.tier().compareTo(small.tier()) > 0 && c.quality() > small.quality()).toList();
+        double best = above.stream().mapToDouble(io.puhui.server.pool.Candidate::quality).max().orElse(-1);
+        for (java.util.List<io.puhui.server.pool.Candidate> pick : java.util.List.of(
+                above.stream().filter(c -> c.quality() == best).toList(), above)) {
+            try {
+                return java.util.Optional.of(router.route(rr, pick).chosen());
+            } catch (io.puhui.server.pool.Router.NoRouteException none) {
+                // next: any larger one the request may use
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** Relays the whole request to the instance, whichever kind it is. */
+    private void relay(Context ctx, Req q, io.puhui.server.pool.Candidate c) throws Exception {
+        if (c.instance().equals("local")) {
+            relayLocal(ctx, q.endpoint(), q.path(), q.body(), q.json(), q.caller(), q.model(), q.local().orElseThrow(), q.t0());
+            return;
+        }
+        java.util.Optional<io.puhui.server.pool.EndpointPool.Target> e = q.remote().stream()
+                .filter(x -> x.endpoint().id().equals(c.instance())).findFirst();
+        if (e.isPresent()) {
+            relayToEndpoint(ctx, e.get(), q.endpoint(), q.path(), q.json(), q.caller(), q.model(), q.t0());
+            return;
+        }
+        String failure = relayToNode(ctx, c, q.endpoint(), q.path(), q.body(), q.json(), q.caller(), q.model(), q.t0());
+        if (failure != null) {
+            throw ApiException.unavailable("the node " + c.node() + " failed before answering: " + failure);
+        }
+    }
+
+    /**
+     * Sends a request to the instance and returns its answer as it starts (for the cascade, which reads the
+     * small variant's answer before deciding). Closing the answer lets the instance go; an IOException means it
+     * could not answer.
+     */
+    private Answer open(Req q, io.puhui.server.pool.Candidate c, byte[] body) throws IOException {
+        Map<String, String> headers = Map.of("x-puhui-tenant", q.caller().tenant(), "x-request-id", q.requestId());
+        if (c.instance().equals("local")) {
+            WorkerProcess w = supervisor.acquire(q.local().orElseThrow(), null);
+            try {
+                WorkerConnections.Exchange x = connections.post(w.baseUri(), q.path(), body, headers);
+                return new Answer(x.status(), x.headers(), x.body(), () -> {
+                    x.close(); // a stream not read to its end drops the connection: the worker frees the slot
+                    supervisor.release(w);
+                });
+            } catch (IOException e) {
+                supervisor.failed(w);
+                supervisor.release(w);
+                throw e;
+            }
+        }
+        String nodeId = c.instance().substring(0, c.instance().indexOf('/'));
+        io.puhui.server.tunnel.Tunnel tunnel = pool == null ? null : pool.tunnel(nodeId).orElse(null);
+        if (tunnel == null) {
+            throw new IOException("the node " + c.node() + " is not connected");
+        }
+        return Answer.of(tunnel.open(q.path(), headers, body, NODE_ANSWER_TIMEOUT));
     }
 
     /**
@@ -409,30 +481,27 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * The cascade on a streamed request: the local variant's stream is held back until it has given
+     * The cascade on a streamed request: the small variant's stream is held back until it has given
      * {@code holdBack} tokens (or ended); their log-probabilities decide. A kept answer is then streamed from
-     * the start, without log-probabilities unless the client asked; an escalated one is dropped (closing its
-     * connection frees the worker's slot) and the endpoint's stream is relayed instead.
+     * the start, without log-probabilities unless the client asked; an escalated one is dropped (closing it
+     * frees the small variant's slot) and the larger variant's stream is relayed instead.
      */
-    private void cascadeStreamed(Context ctx, String endpoint, String path, JsonNode json, Access.Caller caller,
-                                 String model, WorkerSpec spec, io.puhui.server.pool.EndpointPool.Target larger,
-                                 long t0) throws Exception {
-        boolean chat = path.endsWith("/chat/completions");
+    private void cascadeStreamed(Context ctx, Req q, io.puhui.server.pool.Candidate small,
+                                 io.puhui.server.pool.Candidate larger) throws Exception {
+        boolean chat = q.path().endsWith("/chat/completions");
+        JsonNode json = q.json();
         boolean clientLogprobs = chat ? json.path("logprobs").asBoolean(false) : json.hasNonNull("logprobs");
         ObjectNode probe = withLogprobs(json, chat, clientLogprobs);
-        String requestId = requestId(ctx);
         int k = routing.cascade().holdBack();
-        WorkerProcess w = supervisor.acquire(spec, null);
-        WorkerConnections.Exchange x = null;
+        Answer x = null;
         java.util.List<String> held = new java.util.ArrayList<>();
         java.util.List<Double> seen = new java.util.ArrayList<>();
         java.io.BufferedReader events = null;
         boolean ended = false;
         try {
-            x = connections.post(w.baseUri(), path, Json.write(probe).getBytes(StandardCharsets.UTF_8),
-                    Map.of("x-puhui-tenant", caller.tenant(), "x-request-id", requestId));
-            if (x.status == 200) {
-                events = new java.io.BufferedReader(new java.io.InputStreamReader(x.body, StandardCharsets.UTF_8));
+            x = open(q, small, Json.write(probe).getBytes(StandardCharsets.UTF_8));
+            if (x.status() == 200) {
+                events = new java.io.BufferedReader(new java.io.InputStreamReader(x.body(), StandardCharsets.UTF_8));
                 StringBuilder ev = new StringBuilder();
                 while (seen.size() < k) {
                     String line = events.readLine();
@@ -461,28 +530,26 @@ public final class Gateway implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            supervisor.failed(w);
+            events = null;
         }
         double[] lps = seen.stream().mapToDouble(Double::doubleValue).toArray();
         io.puhui.server.pool.Cascade.Decision d = events == null
                 ? new io.puhui.server.pool.Cascade.Decision(true, Double.NaN, Double.NaN, 0, "escalated: the small variant failed")
                 : io.puhui.server.pool.Cascade.decide(lps, routing.cascade());
-        metrics.cascade(model, d.escalate());
+        metrics.cascade(q.model(), d.escalate());
         ctx.header("x-puhui-cascade", d.reason() + " (first " + lps.length + " tokens of the stream)");
-        recordCascade(requestId, caller, model, d, larger);
+        recordCascade(q, d, small, larger);
         if (d.escalate()) {
             if (x != null) {
-                x.close(); // the worker sees the connection go and frees the slot
+                x.close();
             }
-            supervisor.release(w);
-            ctx.header("x-puhui-route", larger.endpoint().tier().name().toLowerCase(java.util.Locale.ROOT)
-                    + ":endpoint " + larger.endpoint().id() + "/" + larger.endpoint().upstreamModel() + " (escalated)");
-            relayToEndpoint(ctx, larger, endpoint, path, json, caller, model, t0);
+            ctx.header("x-puhui-route", describe(larger) + " (escalated)");
+            relay(ctx, q, larger);
             return;
         }
         int status = 200;
         UsageScanner usage = new UsageScanner();
-        try (WorkerConnections.Exchange done = x) {
+        try (Answer done = x) {
             ctx.status(200);
             ctx.contentType("text/event-stream");
             ctx.res().setHeader("Cache-Control", "no-cache");
@@ -510,12 +577,16 @@ public final class Gateway implements AutoCloseable {
         } catch (IOException e) {
             status = 499;
         } finally {
-            supervisor.release(w);
-            Duration latency = Duration.ofNanos(System.nanoTime() - t0);
-            metrics.request(endpoint, model, status, latency);
-            access.record(new Access.Usage(requestId, caller, model, endpoint, usage.prompt, usage.completion,
+            Duration latency = Duration.ofNanos(System.nanoTime() - q.t0());
+            metrics.request(q.endpoint(), q.model(), status, latency);
+            access.record(new Access.Usage(q.requestId(), q.caller(), q.model(), q.endpoint(), usage.prompt, usage.completion,
                     latency.toMillis(), status));
         }
+    }
+
+    /** How {@code x-puhui-route} names an instance: {@code tier:node/variant}. */
+    private static String describe(io.puhui.server.pool.Candidate c) {
+        return c.tier().name().toLowerCase(java.util.Locale.ROOT) + ":" + c.node() + "/" + c.variant();
     }
 
     /** The request as the small variant gets it in a cascade: with the log-probabilities the decision reads. */
@@ -529,14 +600,15 @@ public final class Gateway implements AutoCloseable {
         return probe;
     }
 
-    /** A cascade's decision in the route log: kept here, or escalated to the endpoint. */
-    private void recordCascade(String requestId, Access.Caller caller, String model,
-                               io.puhui.server.pool.Cascade.Decision d, io.puhui.server.pool.EndpointPool.Target larger) {
-        var e = larger.endpoint();
-        routes.add(new io.puhui.server.pool.RouteLog.Entry(java.time.Instant.now(), requestId, caller.tenant(), model,
-                (d.escalate() ? e.tier() : routing.tier()).name().toLowerCase(java.util.Locale.ROOT),
-                d.escalate() ? "endpoint " + e.id() + "/" + e.upstreamModel() : "this server/" + model,
-                d.escalate() ? "escalated from this server/" + model : "kept on this server/" + model, d.reason()));
+    /** A cascade's decision in the route log: kept on the small variant, or escalated to the larger one. */
+    private void recordCascade(Req q, io.puhui.server.pool.Cascade.Decision d, io.puhui.server.pool.Candidate small,
+                               io.puhui.server.pool.Candidate larger) {
+        io.puhui.server.pool.Candidate answered = d.escalate() ? larger : small;
+        String from = small.node() + "/" + small.variant();
+        routes.add(new io.puhui.server.pool.RouteLog.Entry(java.time.Instant.now(), q.requestId(), q.caller().tenant(),
+                q.model(), answered.tier().name().toLowerCase(java.util.Locale.ROOT),
+                answered.node() + "/" + answered.variant(), d.escalate() ? "escalated from " + from : "kept on " + from,
+                d.reason()));
     }
 
     /** An SSE event as the client should see it: without log-probabilities it did not ask for. */
@@ -570,62 +642,58 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * The cascade: the local (small) variant answers with its token log-probabilities; a confident answer is
-     * returned (without the log-probabilities unless the client asked), an unsure one is sent to the endpoint.
+     * The cascade: the small variant answers with its token log-probabilities; a confident answer is returned
+     * (without the log-probabilities unless the client asked), an unsure one is sent to the larger variant.
      */
-    private void cascade(Context ctx, String endpoint, String path, JsonNode json, Access.Caller caller, String model,
-                         WorkerSpec spec, io.puhui.server.pool.EndpointPool.Target larger, long t0) throws Exception {
-        boolean chat = path.endsWith("/chat/completions");
+    private void cascade(Context ctx, Req q, io.puhui.server.pool.Candidate small,
+                         io.puhui.server.pool.Candidate larger) throws Exception {
+        boolean chat = q.path().endsWith("/chat/completions");
+        JsonNode json = q.json();
         boolean clientLogprobs = chat ? json.path("logprobs").asBoolean(false) : json.hasNonNull("logprobs");
         ObjectNode probe = withLogprobs(json, chat, clientLogprobs);
-        String requestId = requestId(ctx);
         byte[] answer = null;
         int status = 0;
-        WorkerProcess w = supervisor.acquire(spec, null);
-        try (WorkerConnections.Exchange x = connections.post(w.baseUri(), path, Json.write(probe).getBytes(StandardCharsets.UTF_8),
-                Map.of("x-puhui-tenant", caller.tenant(), "x-request-id", requestId))) {
-            status = x.status;
-            answer = x.body.readAllBytes();
+        try (Answer x = open(q, small, Json.write(probe).getBytes(StandardCharsets.UTF_8))) {
+            status = x.status();
+            answer = x.body().readAllBytes();
         } catch (IOException e) {
-            supervisor.failed(w);
-        } finally {
-            supervisor.release(w);
+            LOG.warn("the small variant {}/{} failed in a cascade: {}", small.node(), small.variant(), e.getMessage());
         }
         double[] logprobs = new double[0];
-        JsonNode small = null;
+        JsonNode smallAnswer = null;
         if (status == 200 && answer != null) {
-            small = Json.MAPPER.readTree(answer);
-            JsonNode lp = chat ? small.path("choices").path(0).path("logprobs").path("content")
-                    : small.path("choices").path(0).path("logprobs").path("token_logprobs");
+            smallAnswer = Json.MAPPER.readTree(answer);
+            JsonNode lp = chat ? smallAnswer.path("choices").path(0).path("logprobs").path("content")
+                    : smallAnswer.path("choices").path(0).path("logprobs").path("token_logprobs");
             logprobs = new double[lp.size()];
             for (int i = 0; i < lp.size(); i++) {
                 logprobs[i] = chat ? lp.get(i).path("logprob").asDouble() : lp.get(i).asDouble();
             }
         }
-        io.puhui.server.pool.Cascade.Decision d = small == null
+        io.puhui.server.pool.Cascade.Decision d = smallAnswer == null
                 ? new io.puhui.server.pool.Cascade.Decision(true, Double.NaN, Double.NaN, 0, "escalated: the small variant failed")
                 : io.puhui.server.pool.Cascade.decide(logprobs, routing.cascade());
-        metrics.cascade(model, d.escalate());
+        metrics.cascade(q.model(), d.escalate());
         ctx.header("x-puhui-cascade", d.reason());
-        recordCascade(requestId, caller, model, d, larger);
+        recordCascade(q, d, small, larger);
         if (d.escalate()) {
-            ctx.header("x-puhui-route", larger.endpoint().tier().name().toLowerCase(java.util.Locale.ROOT)
-                    + ":endpoint " + larger.endpoint().id() + "/" + larger.endpoint().upstreamModel() + " (escalated)");
-            relayToEndpoint(ctx, larger, endpoint, path, json, caller, model, t0);
+            ctx.header("x-puhui-route", describe(larger) + " (escalated)");
+            relay(ctx, q, larger);
             return;
         }
         if (!clientLogprobs) {
-            for (JsonNode c : small.path("choices")) {
+            for (JsonNode c : smallAnswer.path("choices")) {
                 ((ObjectNode) c).putNull("logprobs");
             }
         }
-        ctx.header("x-request-id", requestId);
+        ctx.header("x-request-id", q.requestId());
         ctx.contentType("application/json");
-        ctx.result(Json.write(small));
-        Duration latency = Duration.ofNanos(System.nanoTime() - t0);
-        metrics.request(endpoint, model, 200, latency);
-        access.record(new Access.Usage(requestId, caller, model, endpoint, small.path("usage").path("prompt_tokens").asInt(),
-                small.path("usage").path("completion_tokens").asInt(), latency.toMillis(), 200));
+        ctx.result(Json.write(smallAnswer));
+        Duration latency = Duration.ofNanos(System.nanoTime() - q.t0());
+        metrics.request(q.endpoint(), q.model(), 200, latency);
+        access.record(new Access.Usage(q.requestId(), q.caller(), q.model(), q.endpoint(),
+                smallAnswer.path("usage").path("prompt_tokens").asInt(),
+                smallAnswer.path("usage").path("completion_tokens").asInt(), latency.toMillis(), 200));
     }
 
     private void relayLocal(Context ctx, String endpoint, String path, byte[] body, JsonNode json, Access.Caller caller,
