@@ -91,7 +91,8 @@ final class NodesCommand {
         }
     }
 
-    @Command(name = "nodes", description = "List the pool's nodes: id, name, tier, state, scene, what they lend, last heartbeat.")
+    @Command(name = "nodes", description = "List the pool's nodes: id, name, tier, state, scene, what they lend, load, "
+            + "accelerators, the model variants they hold, last heartbeat.")
     static final class ListNodes implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         ServerOption server;
@@ -103,12 +104,25 @@ final class NodesCommand {
         public Integer call() throws Exception {
             JsonNode nodes = server.call("GET", "/api/nodes");
             PrintWriter out = spec.commandLine().getOut();
-            out.printf("%-20s %-16s %-6s %-8s %-13s %-14s %s%n", "ID", "NAME", "TIER", "STATE", "SCENE", "LENDS", "LAST HEARTBEAT");
+            out.printf("%-20s %-16s %-6s %-8s %-13s %-14s %-5s %-22s %-28s %s%n", "ID", "NAME", "TIER", "STATE", "SCENE",
+                    "LENDS", "CPU", "ACCELERATORS", "MODELS", "LAST HEARTBEAT");
             for (JsonNode n : nodes) {
-                out.printf(Locale.ROOT, "%-20s %-16s %-6s %-8s %-13s %-14s %s%n", n.path("id").asText(),
+                double cpu = n.path("cpu_load").asDouble(-1);
+                java.util.List<String> acc = new java.util.ArrayList<>();
+                for (JsonNode a : n.path("accelerators")) {
+                    acc.add(a.path("name").asText() + (a.path("memory").asLong() > 0
+                            ? String.format(Locale.ROOT, " %.0fG", a.path("memory").asLong() / 1073741824.0) : ""));
+                }
+                java.util.List<String> models = new java.util.ArrayList<>();
+                for (JsonNode i : n.path("instances")) {
+                    models.add(i.path("model").asText() + "=" + i.path("variant").asText());
+                }
+                out.printf(Locale.ROOT, "%-20s %-16s %-6s %-8s %-13s %-14s %-5s %-22s %-28s %s%n", n.path("id").asText(),
                         n.path("name").asText(), n.path("tier").asText(), n.path("state").asText(),
                         n.path("scene").asText(), String.format(Locale.ROOT, "%d/%d thr%s", n.path("lends_threads").asInt(),
                                 n.path("cores").asInt(), n.path("accepts_remote").asBoolean() ? "" : " local"),
+                        cpu < 0 ? "-" : String.format(Locale.ROOT, "%.0f%%", cpu * 100),
+                        acc.isEmpty() ? "-" : String.join(", ", acc), models.isEmpty() ? "-" : String.join(", ", models),
                         n.path("last_heartbeat").asText());
             }
             if (nodes.isEmpty()) {

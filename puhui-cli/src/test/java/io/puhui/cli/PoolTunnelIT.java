@@ -182,6 +182,12 @@ class PoolTunnelIT {
         assertThat(dev.path("instances").findValuesAsText("format")).contains("Q4_K_M", "Q8_0");
         assertThat(dev.path("instances").findValuesAsText("variant")).contains("stories-q4_k_m", "slow");
         assertThat(node("edge1").path("instances").findValuesAsText("variant")).contains("stories-q8_0");
+        JsonNode busy = await("dev1", n -> n.path("cpu_load").asDouble(-1) >= 0, "a CPU load in a heartbeat");
+        assertThat(busy.path("memory_available").asLong()).isPositive();
+        assertThat(busy.has("accelerators")).isTrue();
+        CliProcessIT.Result listed = puhui(tmp.resolve("plane"), "nodes");
+        assertThat(listed.exit()).as(listed.err()).isZero();
+        assertThat(listed.out()).contains("dev1", "device", "stories=stories-q4_k_m", "slow=slow", "edge1");
 
         assertThat(route(post("stories", "device", 8))).startsWith("device:dev1/stories-q4_k_m");
         assertThat(route(post("stories", "edge", 8))).startsWith("edge:edge1/stories-q8_0");

@@ -57,6 +57,7 @@ public final class Agent implements AutoCloseable {
     private final TunnelHost.Handler handler;
     private volatile WebSocket socket;
     private volatile TunnelHost host;
+    private final Resources resources = new Resources();
 
     /** An agent that reports its scene only and runs nothing (the server's own, whose models it serves itself). */
     public Agent(Config config, SceneDetector detector, ScenePolicy policy, Consumer<String> log) {
@@ -138,6 +139,7 @@ public final class Agent implements AutoCloseable {
                             .put("memory", l.memoryBytes(config.memoryBytes())).put("remote", l.acceptsRemote())
                             .put("streams", activeStreams());
                     instances(beat);
+                    resources(beat);
                     sender.sendText(beat.toString());
                     JsonNode m = s.messages.poll(heartbeatMs, TimeUnit.MILLISECONDS);
                     if (m != null && m.path("type").asText().equals("refused")) {
@@ -172,6 +174,16 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    private void resources(ObjectNode message) {
+        io.puhui.server.pool.NodeResources r = resources.read();
+        ObjectNode o = message.putObject("resources").put("cpu_load", r.cpuLoad()).put("memory_available", r.memoryAvailable());
+        ArrayNode a = o.putArray("accelerators");
+        for (io.puhui.server.pool.NodeResources.Accelerator x : r.accelerators()) {
+            a.addObject().put("name", x.name()).put("vendor", x.vendor()).put("memory", x.memoryBytes())
+                    .put("memory_used", x.memoryUsed()).put("utilization", x.utilization());
+        }
+    }
+
     private void instances(ObjectNode message) {
         ArrayNode a = message.putArray("instances");
         for (NodeInstance i : instances.get()) {
@@ -184,6 +196,9 @@ public final class Agent implements AutoCloseable {
     private static String rootMessage(Throwable e) {
         while (e.getCause() != null && e.getCause() != e) {
             e = e.getCause();
+        }
+        if (e instanceof java.net.ConnectException || e instanceof java.nio.channels.ClosedChannelException) {
+            return "nothing answers there (is `puhui serve` running at that address?)";
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }

@@ -173,7 +173,7 @@ public final class AgentEndpoint implements AutoCloseable {
                 }
                 registry.heartbeat(node, m.path("scene").asText("UNKNOWN"), m.path("reason").asText(""),
                         m.path("threads").asInt(0), m.path("memory").asLong(0), m.path("remote").asBoolean(false),
-                        instances);
+                        instances, resources(m.path("resources")));
             }
             default -> refuse(ctx, "unknown message type '" + type + "'");
         }
@@ -248,6 +248,21 @@ public final class AgentEndpoint implements AutoCloseable {
         return link == null ? 0 : link.tunnel().active();
     }
 
+    private static NodeResources resources(JsonNode r) {
+        if (r.isMissingNode()) {
+            return NodeResources.UNKNOWN;
+        }
+        List<NodeResources.Accelerator> accelerators = new ArrayList<>();
+        for (JsonNode a : r.path("accelerators")) {
+            if (accelerators.size() == 64) {
+                break;
+            }
+            accelerators.add(new NodeResources.Accelerator(a.path("name").asText(""), a.path("vendor").asText(""),
+                    a.path("memory").asLong(-1), a.path("memory_used").asLong(-1), a.path("utilization").asDouble(-1)));
+        }
+        return new NodeResources(r.path("cpu_load").asDouble(-1), r.path("memory_available").asLong(0), accelerators);
+    }
+
     private static ObjectNode token(JoinTokens.JoinToken t) {
         ObjectNode o = Json.MAPPER.createObjectNode().put("id", t.id())
                 .put("tier", t.tier().name().toLowerCase(java.util.Locale.ROOT))
@@ -281,7 +296,13 @@ public final class AgentEndpoint implements AutoCloseable {
                     .put("lends_memory", n.lendsMemoryBytes()).put("accepts_remote", n.acceptsRemote())
                     .put("token", n.tokenId()).put("address", n.address())
                     .put("joined_at", n.joinedAt().toString()).put("last_heartbeat", n.lastHeartbeat().toString())
-                    .put("streams", activeStreams(n.id()));
+                    .put("streams", activeStreams(n.id())).put("cpu_load", n.resources().cpuLoad())
+                    .put("memory_available", n.resources().memoryAvailable());
+            ArrayNode acc = o.putArray("accelerators");
+            for (NodeResources.Accelerator a : n.resources().accelerators()) {
+                acc.addObject().put("name", a.name()).put("vendor", a.vendor()).put("memory", a.memoryBytes())
+                        .put("memory_used", a.memoryUsed()).put("utilization", a.utilization());
+            }
             ArrayNode inst = o.putArray("instances");
             for (NodeInstance i : n.instances()) {
                 inst.addObject().put("model", i.model()).put("variant", i.variant()).put("format", i.format())

@@ -23,7 +23,7 @@ public final class NodeRegistry {
     public record NodeInfo(String id, String name, Tier tier, String tokenId, int cores, long memoryBytes,
                            String scene, String sceneReason, int lendsThreads, long lendsMemoryBytes,
                            boolean acceptsRemote, State state, Instant joinedAt, Instant lastHeartbeat,
-                           String address, List<NodeInstance> instances) {
+                           String address, List<NodeInstance> instances, NodeResources resources) {
         public NodeInfo {
             instances = List.copyOf(instances);
         }
@@ -49,7 +49,8 @@ public final class NodeRegistry {
         return nodes.compute(id, (k, old) -> new NodeInfo(id, name, tier, tokenId, cores, memoryBytes,
                 old != null ? old.scene() : "UNKNOWN", old != null ? old.sceneReason() : "", 0, 0, false,
                 old != null && old.state() == State.DRAINING ? State.DRAINING : State.READY,
-                old != null ? old.joinedAt() : now, now, address, instances));
+                old != null ? old.joinedAt() : now, now, address, instances,
+                old != null ? old.resources() : NodeResources.UNKNOWN));
     }
 
     /**
@@ -57,11 +58,11 @@ public final class NodeRegistry {
      * node must join).
      */
     public void heartbeat(String id, String scene, String reason, int threads, long memoryBytes, boolean remote,
-                          List<NodeInstance> instances) {
+                          List<NodeInstance> instances, NodeResources resources) {
         Instant now = clock.instant();
         nodes.computeIfPresent(id, (k, n) -> new NodeInfo(n.id(), n.name(), n.tier(), n.tokenId(), n.cores(),
                 n.memoryBytes(), scene, reason, threads, memoryBytes, remote,
-                n.state() == State.LOST ? State.READY : n.state(), n.joinedAt(), now, n.address(), instances));
+                n.state() == State.LOST ? State.READY : n.state(), n.joinedAt(), now, n.address(), instances, resources));
     }
 
     /** The node's connection closed: it is lost until it joins again. */
@@ -77,7 +78,8 @@ public final class NodeRegistry {
     private boolean setState(String id, State state) {
         return nodes.computeIfPresent(id, (k, n) -> new NodeInfo(n.id(), n.name(), n.tier(), n.tokenId(), n.cores(),
                 n.memoryBytes(), n.scene(), n.sceneReason(), n.lendsThreads(), n.lendsMemoryBytes(),
-                n.acceptsRemote(), state, n.joinedAt(), n.lastHeartbeat(), n.address(), n.instances())) != null;
+                n.acceptsRemote(), state, n.joinedAt(), n.lastHeartbeat(), n.address(), n.instances(),
+                n.resources())) != null;
     }
 
     /** Marks nodes lost whose last heartbeat is more than three heartbeats old; returns how many. */
