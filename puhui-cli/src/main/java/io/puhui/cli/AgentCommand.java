@@ -51,6 +51,10 @@ final class AgentCommand implements Callable<Integer> {
             + "Q4_K_M 0.96…; set it when the file is a smaller model of the family).")
     Double quality;
 
+    @Option(names = "--watts", paramLabel = "W", description = "Power this machine draws while generating, for the "
+            + "router's energy estimate (default: by the token's tier, device 10, edge 30, cloud 300).")
+    double watts;
+
     @Option(names = "--memory-budget", paramLabel = "MiB",
             description = "Memory all loaded models may use together (default: 80% of RAM).")
     Long memoryBudgetMiB;
@@ -75,6 +79,9 @@ final class AgentCommand implements Callable<Integer> {
         }
         if (modelName != null && files.size() != 1) {
             throw new Main.UsageException("--name needs exactly one --model");
+        }
+        if (!(watts >= 0 && watts <= 100_000)) {
+            throw new Main.UsageException("--watts is the machine's power in watts, from 0 (its tier's default) to 100000");
         }
         if (quality != null && (files.size() != 1 || !(quality >= 0 && quality <= 1))) {
             throw new Main.UsageException("--quality takes a score from 0 to 1 and needs exactly one --model");
@@ -105,11 +112,12 @@ final class AgentCommand implements Callable<Integer> {
                         + "it joins and reports its scene but takes no requests");
             }
             try (LocalInstances runner = new LocalInstances(models, supervisor)) {
-                Agent agent = new Agent(new Agent.Config(server, token.trim(), id, host, cores, memory), detector,
+                Agent agent = new Agent(new Agent.Config(server, token.trim(), id, host, cores, memory, watts), detector,
                         ScenePolicy.defaults(), line -> {
                             err.println("puhui agent: " + line);
                             err.flush();
-                        }, models::instances, runner);
+                        }, () -> models.instances(supervisor::loaded), runner)
+                        .onLending((scene, lending) -> runner.apply(lending, scene.name()));
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     agent.close();
                     supervisor.close();

@@ -47,7 +47,7 @@ record LocalModels(Map<String, Path> explicit, Store store, int slots, int queue
     }
 
     /** What this machine offers the pool: each model as a variant named after its file, with priors for speed and quality. */
-    List<NodeInstance> instances() {
+    List<NodeInstance> instances(java.util.function.Predicate<String> loaded) {
         List<NodeInstance> out = new ArrayList<>();
         for (String name : names()) {
             Optional<WorkerSpec> spec = find(name);
@@ -66,7 +66,7 @@ record LocalModels(Map<String, Path> explicit, Store store, int slots, int queue
             double decode = NodeInstance.decodePrior(bytes, ASSUMED_BANDWIDTH);
             out.add(new NodeInstance(name, variant, format, bytes,
                     quality.getOrDefault(name, NodeInstance.qualityPrior(format)), slots, decode,
-                    decode * 8));
+                    decode * 8, loaded.test(name)));
         }
         return out;
     }

@@ -133,7 +133,7 @@ final class NodesCommand {
         }
     }
 
-    @Command(name = "node", description = "Act on one node of the pool.", subcommands = {Drain.class})
+    @Command(name = "node", description = "Act on one node of the pool.", subcommands = {Drain.class, Resume.class})
     static final class NodeCommand implements Runnable {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -159,6 +159,25 @@ final class NodesCommand {
         public Integer call() throws Exception {
             server.call("POST", "/api/nodes/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8) + "/drain");
             spec.commandLine().getOut().println("Node " + id + " is draining: it gets no new work.");
+            return Main.OK;
+        }
+    }
+
+    @Command(name = "resume", description = "Let a drained node take new work again.")
+    static final class Resume implements Callable<Integer> {
+        @Parameters(paramLabel = "ID", description = "The node's id, as `puhui nodes` shows.")
+        String id;
+
+        @picocli.CommandLine.Mixin
+        ServerOption server;
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            server.call("POST", "/api/nodes/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8) + "/resume");
+            spec.commandLine().getOut().println("Node " + id + " takes new work again.");
             return Main.OK;
         }
     }

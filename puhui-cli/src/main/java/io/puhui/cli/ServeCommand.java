@@ -73,6 +73,10 @@ final class ServeCommand implements Callable<Integer> {
             + "F32 1.0, Q8_0 0.995, Q4_K_M 0.96…; set it when the file is a smaller model of the family).")
     Double quality;
 
+    @Option(names = "--watts", paramLabel = "W", description = "Power this machine draws while generating, for the "
+            + "router's energy estimate (default: by tier, device 10, edge 30, cloud 300).")
+    double watts;
+
     @Option(names = "--heartbeat", defaultValue = "5", paramLabel = "S",
             description = "Seconds between agents' heartbeats; three missed mark a node lost (default ${DEFAULT-VALUE}).")
     double heartbeat;
@@ -92,11 +96,14 @@ final class ServeCommand implements Callable<Integer> {
         if (!(cascadeMean > 0 && cascadeMean <= 1) || !(cascadeMin > 0 && cascadeMin <= 1)) {
             throw new Main.UsageException("--cascade-mean and --cascade-min are probabilities above 0 and at most 1");
         }
+        if (!(watts >= 0 && watts <= 100_000)) {
+            throw new Main.UsageException("--watts is the machine's power in watts, from 0 (its tier's default) to 100000");
+        }
         if (quality != null && !(quality >= 0 && quality <= 1)) {
             throw new Main.UsageException("--quality is a score from 0 to 1, not " + quality);
         }
         Gateway.Routing routing = new Gateway.Routing(ownTier, cascade
-                ? new io.puhui.server.pool.Cascade.Thresholds(Math.log(cascadeMean), Math.log(cascadeMin), 16) : null, quality);
+                ? new io.puhui.server.pool.Cascade.Thresholds(Math.log(cascadeMean), Math.log(cascadeMin), 16) : null, quality, watts);
         PrintWriter out = spec.commandLine().getOut();
         Path home = PuhuiHome.resolve();
         Files.createDirectories(home);
@@ -189,7 +196,7 @@ final class ServeCommand implements Callable<Integer> {
         String name = InetAddress.getLocalHost().getHostName() + " (serve)";
         org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger("agent");
         return new io.puhui.server.node.Agent(new io.puhui.server.node.Agent.Config(self, pool.localToken(tier, nodeId), nodeId,
-                name, Runtime.getRuntime().availableProcessors(), memory), detector,
+                name, Runtime.getRuntime().availableProcessors(), memory, watts), detector,
                 io.puhui.server.node.scene.ScenePolicy.defaults(), log::info);
     }
 

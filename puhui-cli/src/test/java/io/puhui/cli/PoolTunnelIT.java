@@ -179,6 +179,7 @@ class PoolTunnelIT {
     void theNodesReportTheirVariantsAndRequestsReachThemByLocality() throws Exception {
         JsonNode dev = node("dev1");
         assertThat(dev.path("tier").asText()).isEqualTo("device");
+        assertThat(dev.path("watts").asDouble()).as("a device's default power profile").isEqualTo(10.0);
         assertThat(dev.path("instances").findValuesAsText("format")).contains("Q4_K_M", "Q8_0");
         assertThat(dev.path("instances").findValuesAsText("variant")).contains("stories-q4_k_m", "slow");
         assertThat(node("edge1").path("instances").findValuesAsText("variant")).contains("stories-q8_0");
@@ -231,6 +232,11 @@ class PoolTunnelIT {
     @Test
     @Order(2)
     void theCascadeKeepsConfidentAnswersOnTheDeviceAndEscalatesTheRestToTheCloud() throws Exception {
+        // the edge node drained (with the CLI) so that the device is the small variant, whatever speeds were measured
+        String edgeId = node("edge1").path("id").asText();
+        CliProcessIT.Result drained = puhui(tmp.resolve("plane"), "node", "drain", edgeId);
+        assertThat(drained.exit()).as(drained.err()).isZero();
+        await("edge1", n -> n.path("state").asText().equals("DRAINING"), "edge1 draining");
         for (boolean stream : new boolean[] {false, true}) {
             String head = "{\"model\":\"stories\",\"max_tokens\":16,\"temperature\":0,\"stream\":" + stream
                     + ",\"messages\":[{\"role\":\"user\",\"content\":";
@@ -253,6 +259,9 @@ class PoolTunnelIT {
         assertThat(recent.findValuesAsText("reason")).containsExactly("escalated from dev1/stories-q4_k_m",
                 "kept on dev1/stories-q4_k_m", "escalated from dev1/stories-q4_k_m", "kept on dev1/stories-q4_k_m");
         assertThat(recent.get(0).path("target").asText()).isEqualTo("this server/stories");
+        CliProcessIT.Result resumed = puhui(tmp.resolve("plane"), "node", "resume", edgeId);
+        assertThat(resumed.exit()).as(resumed.err()).isZero();
+        assertThat(puhui(tmp.resolve("plane"), "node", "resume", edgeId).err()).contains("no draining node");
         // the two variants of 'slow' have the same quality: nothing to escalate to, so no cascade
         assertThat(post("slow", null, 2).headers().firstValue("x-puhui-cascade")).isEmpty();
     }
@@ -261,6 +270,7 @@ class PoolTunnelIT {
     @Order(3)
     void aGameOnTheDeviceStopsNewWorkReachingItWithinAHeartbeat() throws Exception {
         assertThat(route(post("slow", null, 2))).as("the device is the cheapest home of 'slow'").startsWith("device:dev1/slow");
+        await("dev1", n -> n.path("instances").findValuesAsText("loaded").contains("true"), "'slow' loaded on the device");
         Path game = tmp.resolve("puhuitestgame");
         Files.copy(Path.of("/bin/sleep"), game);
         game.toFile().setExecutable(true);
@@ -272,6 +282,9 @@ class PoolTunnelIT {
             assertThat(dev.path("scene_reason").asText()).contains("puhuitestgame");
             assertThat(seconds).as("one heartbeat (0.5 s) after the game started, with slack").isLessThan(3.0);
             assertThat(node("edge1").path("scene").asText()).isNotEqualTo("GAMING");
+            // the game gets the memory back: the device unloads its idle models
+            await("dev1", n -> n.path("instances").findValuesAsText("loaded").stream().noneMatch("true"::equals),
+                    "the device to unload its models");
             assertThat(route(post("slow", null, 2))).startsWith("edge:edge1/slow");
             HttpResponse<String> devOnly = post("slow", "device", 2);
             assertThat(devOnly.statusCode()).isEqualTo(503);

@@ -44,9 +44,11 @@ public final class Gateway implements AutoCloseable {
      *                is answered by it first and escalated when its confidence is too low
      * @param quality the quality of this server's own variants relative to their families' references, 0..1;
      *                null to take it from each file's compression
+     * @param watts   this server's power while generating; 0 for its tier's default
      */
-    public record Routing(io.puhui.server.pool.Tier tier, io.puhui.server.pool.Cascade.Thresholds cascade, Double quality) {
-        public static final Routing DEFAULT = new Routing(io.puhui.server.pool.Tier.EDGE, null, null);
+    public record Routing(io.puhui.server.pool.Tier tier, io.puhui.server.pool.Cascade.Thresholds cascade, Double quality,
+                          double watts) {
+        public static final Routing DEFAULT = new Routing(io.puhui.server.pool.Tier.EDGE, null, null, 0);
     }
 
     public Gateway routing(Routing r) {
@@ -232,9 +234,10 @@ public final class Gateway implements AutoCloseable {
                     continue;
                 }
                 String key = n.id() + "/" + i.variant();
+                double tps = speeds.decodeTps(key, i.decodeTps());
+                // energy per token from the node's power profile: its draw over its speed
                 out.add(new io.puhui.server.pool.Candidate(key, n.name(), n.tier(), model, i.variant(), i.quality(),
-                        state, scene, "", speeds.decodeTps(key, i.decodeTps()), i.prefillTps(),
-                        Math.max(0, streams - i.slots()), i.slots(), joulesPerToken(n.tier())));
+                        state, scene, "", tps, i.prefillTps(), Math.max(0, streams - i.slots()), i.slots(), n.watts() / tps));
             }
         }
         return out;
@@ -277,9 +280,10 @@ public final class Gateway implements AutoCloseable {
             }
             double quality = routing.quality() != null ? routing.quality()
                     : io.puhui.server.pool.NodeInstance.qualityPrior(io.puhui.server.node.ModelFormat.of(local.get().path()));
+            double tps = own == io.puhui.server.pool.Tier.CLOUD ? 60 : 25;
+            double watts = routing.watts() > 0 ? routing.watts() : own.defaultWatts();
             candidates.add(new io.puhui.server.pool.Candidate("local", "this server", own, model, model, quality,
-                    state, scene, "local", own == io.puhui.server.pool.Tier.CLOUD ? 60 : 25,
-                    400, 0, 1, joulesPerToken(own)));
+                    state, scene, "local", tps, 400, 0, 1, watts / tps));
         }
         for (io.puhui.server.pool.EndpointPool.Target t : remote) {
             var e = t.endpoint();
@@ -633,12 +637,12 @@ public final class Gateway implements AutoCloseable {
         return id;
     }
 
+    /**
+     * Energy per token of an endpoint, whose hardware Puhui does not see: its tier's power over 100 tokens/s,
+     * a GPU server's speed on one of many batched streams.
+     */
     private static double joulesPerToken(io.puhui.server.pool.Tier tier) {
-        return switch (tier) {
-            case DEVICE -> 0.05;
-            case EDGE -> 0.4;
-            case CLOUD -> 3.0;
-        };
+        return tier.defaultWatts() / 100;
     }
 
     /**

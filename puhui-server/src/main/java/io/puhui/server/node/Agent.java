@@ -36,8 +36,9 @@ public final class Agent implements AutoCloseable {
      * @param name        a name for people (the host name)
      * @param cores       cores of the machine
      * @param memoryBytes memory of the machine
+     * @param watts       the power it draws while generating (its power profile); 0 for its tier's default
      */
-    public record Config(URI server, String token, String nodeId, String name, int cores, long memoryBytes) {
+    public record Config(URI server, String token, String nodeId, String name, int cores, long memoryBytes, double watts) {
     }
 
     /** The control plane refused to let this node join. */
@@ -55,6 +56,8 @@ public final class Agent implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Supplier<List<NodeInstance>> instances;
     private final TunnelHost.Handler handler;
+    private volatile java.util.function.BiConsumer<io.puhui.server.node.scene.Scene, ScenePolicy.Lending> onLending =
+            (scene, l) -> { };
     private volatile WebSocket socket;
     private volatile TunnelHost host;
     private final Resources resources = new Resources();
@@ -76,6 +79,12 @@ public final class Agent implements AutoCloseable {
         this.log = log;
         this.instances = instances;
         this.handler = handler;
+    }
+
+    /** Called with what the node lends at every heartbeat, before it is sent: the node applies it. */
+    public Agent onLending(java.util.function.BiConsumer<io.puhui.server.node.scene.Scene, ScenePolicy.Lending> listener) {
+        this.onLending = listener;
+        return this;
     }
 
     /** Requests being answered over the tunnel now. */
@@ -117,7 +126,7 @@ public final class Agent implements AutoCloseable {
                 }
                 ObjectNode hello = Json.MAPPER.createObjectNode().put("type", "hello").put("token", config.token())
                         .put("id", config.nodeId()).put("name", config.name()).put("cores", config.cores())
-                        .put("memory", config.memoryBytes());
+                        .put("memory", config.memoryBytes()).put("watts", config.watts());
                 instances(hello);
                 sender.sendText(hello.toString());
                 JsonNode first = s.messages.poll(15, TimeUnit.SECONDS);
@@ -134,6 +143,7 @@ public final class Agent implements AutoCloseable {
                 while (stopped.getCount() > 0 && !s.closed.isDone()) {
                     SceneDetector.Reading r = detector.read();
                     ScenePolicy.Lending l = policy.lending(r.scene());
+                    onLending.accept(r.scene(), l);
                     ObjectNode beat = Json.MAPPER.createObjectNode().put("type", "heartbeat").put("scene", r.scene().name())
                             .put("reason", r.reason()).put("threads", l.threads(config.cores()))
                             .put("memory", l.memoryBytes(config.memoryBytes())).put("remote", l.acceptsRemote())
@@ -189,7 +199,7 @@ public final class Agent implements AutoCloseable {
         for (NodeInstance i : instances.get()) {
             a.addObject().put("model", i.model()).put("variant", i.variant()).put("format", i.format())
                     .put("bytes", i.bytes()).put("quality", i.quality()).put("slots", i.slots())
-                    .put("decode_tps", i.decodeTps()).put("prefill_tps", i.prefillTps());
+                    .put("decode_tps", i.decodeTps()).put("prefill_tps", i.prefillTps()).put("loaded", i.loaded());
         }
     }
 

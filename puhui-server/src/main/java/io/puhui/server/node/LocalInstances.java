@@ -29,14 +29,31 @@ public final class LocalInstances implements TunnelHost.Handler, AutoCloseable {
     private final ModelDirectory models;
     private final Supervisor supervisor;
     private final WorkerConnections connections = new WorkerConnections();
+    private volatile String refusing;
 
     public LocalInstances(ModelDirectory models, Supervisor supervisor) {
         this.models = models;
         this.supervisor = supervisor;
     }
 
+    /**
+     * What the node's scene lends, applied: with no threads to lend (a game, a low battery) new requests are
+     * refused, so that the plane sends them elsewhere, and unless the scene keeps instances, idle workers are
+     * unloaded to give their memory back.
+     */
+    public void apply(io.puhui.server.node.scene.ScenePolicy.Lending lending, String scene) {
+        refusing = lending.threadShare() == 0 ? "this node lends nothing in scene " + scene : null;
+        if (!lending.keepsInstances()) {
+            supervisor.unloadIdle("the node's scene is " + scene);
+        }
+    }
+
     @Override
     public TunnelHost.Answer handle(String path, Map<String, String> headers, byte[] body) throws IOException {
+        String no = refusing;
+        if (no != null) {
+            throw new IOException(no); // before any answer: the plane routes the request again
+        }
         if (!path.equals("/v1/chat/completions") && !path.equals("/v1/completions")) {
             return error(ApiException.notFound("unknown_path", "a node answers /v1/chat/completions and /v1/completions, not " + path));
         }

@@ -148,6 +148,25 @@ public final class Supervisor implements AutoCloseable {
         return out;
     }
 
+    /** Unloads every worker that has no request in flight (the node's scene wants its memory back); returns how many. */
+    public int unloadIdle(String why) {
+        int n = 0;
+        for (WorkerProcess w : running()) {
+            if (w.inFlight() == 0) {
+                stop(w, why);
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Whether a worker of this model is running. */
+    public boolean loaded(String name) {
+        CompletableFuture<WorkerProcess> f = workers.get(name);
+        WorkerProcess w = f == null ? null : f.getNow(null);
+        return w != null && w.alive();
+    }
+
     public boolean unload(String name) {
         CompletableFuture<WorkerProcess> f = workers.get(name);
         WorkerProcess w = f == null ? null : f.getNow(null);

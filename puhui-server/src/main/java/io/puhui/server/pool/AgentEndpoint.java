@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * node (so nodes behind NAT can join). The first message is a hello with the join token; a good token makes
  * the node a member at the token's tier, a bad or revoked one is refused with the reason and the connection
  * closed. Heartbeats follow. {@code GET /api/nodes} lists the pool; {@code POST /api/nodes/{id}/drain} stops
- * new work going to a node.
+ * new work going to a node (its streams finish), {@code POST /api/nodes/{id}/resume} lets it take work again.
  *
  * <p>Text messages are JSON objects with a {@code type}: agent → plane {@code hello} ({@code token, id, name,
  * cores, memory, instances}) and {@code heartbeat} ({@code scene, reason, threads, memory, remote, streams,
@@ -138,6 +138,13 @@ public final class AgentEndpoint implements AutoCloseable {
             }
             ctx.contentType("application/json").result(Json.MAPPER.createObjectNode().put("id", id).put("state", "revoked").toString());
         });
+        c.routes.post("/api/nodes/{id}/resume", ctx -> {
+            String id = ctx.pathParam("id");
+            if (!registry.resume(id)) {
+                throw ApiException.notFound("node_not_draining", "no draining node with id '" + id + "'; `puhui nodes` lists them");
+            }
+            ctx.contentType("application/json").result("{\"id\":" + Json.MAPPER.writeValueAsString(id) + ",\"state\":\"READY\"}");
+        });
         c.routes.post("/api/nodes/{id}/drain", ctx -> {
             String id = ctx.pathParam("id");
             if (!registry.drain(id)) {
@@ -204,7 +211,7 @@ public final class AgentEndpoint implements AutoCloseable {
         }
         NodeRegistry.NodeInfo n = registry.join(id, name.length() > 120 ? name.substring(0, 120) : name,
                 v.token().tier(), v.token().id(), m.path("cores").asInt(0), m.path("memory").asLong(0), ctx.host(),
-                instances);
+                instances, Math.min(100_000, m.path("watts").asDouble(0)));
         nodeOfSession.put(ctx.sessionId(), id);
         Link old = links.put(id, new Link(ctx.sessionId(), new Tunnel(new Sockets.JettySender(ctx.session))));
         if (old != null) {
@@ -281,7 +288,8 @@ public final class AgentEndpoint implements AutoCloseable {
             }
             out.add(new NodeInstance(i.path("model").asText(""), i.path("variant").asText(""),
                     i.path("format").asText(""), i.path("bytes").asLong(0), i.path("quality").asDouble(-1),
-                    i.path("slots").asInt(0), i.path("decode_tps").asDouble(0), i.path("prefill_tps").asDouble(0)));
+                    i.path("slots").asInt(0), i.path("decode_tps").asDouble(0), i.path("prefill_tps").asDouble(0),
+                    i.path("loaded").asBoolean(false)));
         }
         return out;
     }
@@ -297,7 +305,7 @@ public final class AgentEndpoint implements AutoCloseable {
                     .put("token", n.tokenId()).put("address", n.address())
                     .put("joined_at", n.joinedAt().toString()).put("last_heartbeat", n.lastHeartbeat().toString())
                     .put("streams", activeStreams(n.id())).put("cpu_load", n.resources().cpuLoad())
-                    .put("memory_available", n.resources().memoryAvailable());
+                    .put("memory_available", n.resources().memoryAvailable()).put("watts", n.watts());
             ArrayNode acc = o.putArray("accelerators");
             for (NodeResources.Accelerator a : n.resources().accelerators()) {
                 acc.addObject().put("name", a.name()).put("vendor", a.vendor()).put("memory", a.memoryBytes())
@@ -307,7 +315,7 @@ public final class AgentEndpoint implements AutoCloseable {
             for (NodeInstance i : n.instances()) {
                 inst.addObject().put("model", i.model()).put("variant", i.variant()).put("format", i.format())
                         .put("bytes", i.bytes()).put("quality", i.quality()).put("slots", i.slots())
-                        .put("decode_tps", i.decodeTps());
+                        .put("decode_tps", i.decodeTps()).put("loaded", i.loaded());
             }
         }
         return out;

@@ -13,9 +13,10 @@ import java.util.Locale;
  * @param slots      requests it runs at once
  * @param decodeTps  expected generation speed per stream, tokens/s (the plane replaces it with what it measures)
  * @param prefillTps expected prompt speed, tokens/s
+ * @param loaded     whether a worker has it in memory now (else the first request loads it)
  */
 public record NodeInstance(String model, String variant, String format, long bytes, double quality, int slots,
-                           double decodeTps, double prefillTps) {
+                           double decodeTps, double prefillTps, boolean loaded) {
 
     public NodeInstance {
         if (model == null || model.isBlank() || variant == null || variant.isBlank()) {

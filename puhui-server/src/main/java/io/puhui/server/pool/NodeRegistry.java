@@ -23,7 +23,7 @@ public final class NodeRegistry {
     public record NodeInfo(String id, String name, Tier tier, String tokenId, int cores, long memoryBytes,
                            String scene, String sceneReason, int lendsThreads, long lendsMemoryBytes,
                            boolean acceptsRemote, State state, Instant joinedAt, Instant lastHeartbeat,
-                           String address, List<NodeInstance> instances, NodeResources resources) {
+                           String address, List<NodeInstance> instances, NodeResources resources, double watts) {
         public NodeInfo {
             instances = List.copyOf(instances);
         }
@@ -43,14 +43,15 @@ public final class NodeRegistry {
     }
 
     /** A node joins (or rejoins after a reconnect: its id is stable). Draining survives a reconnect. */
+    /** @param watts the node's power while generating; 0 or less for its tier's default */
     public NodeInfo join(String id, String name, Tier tier, String tokenId, int cores, long memoryBytes, String address,
-                         List<NodeInstance> instances) {
+                         List<NodeInstance> instances, double watts) {
         Instant now = clock.instant();
         return nodes.compute(id, (k, old) -> new NodeInfo(id, name, tier, tokenId, cores, memoryBytes,
                 old != null ? old.scene() : "UNKNOWN", old != null ? old.sceneReason() : "", 0, 0, false,
                 old != null && old.state() == State.DRAINING ? State.DRAINING : State.READY,
                 old != null ? old.joinedAt() : now, now, address, instances,
-                old != null ? old.resources() : NodeResources.UNKNOWN));
+                old != null ? old.resources() : NodeResources.UNKNOWN, watts > 0 ? watts : tier.defaultWatts()));
     }
 
     /**
@@ -62,7 +63,8 @@ public final class NodeRegistry {
         Instant now = clock.instant();
         nodes.computeIfPresent(id, (k, n) -> new NodeInfo(n.id(), n.name(), n.tier(), n.tokenId(), n.cores(),
                 n.memoryBytes(), scene, reason, threads, memoryBytes, remote,
-                n.state() == State.LOST ? State.READY : n.state(), n.joinedAt(), now, n.address(), instances, resources));
+                n.state() == State.LOST ? State.READY : n.state(), n.joinedAt(), now, n.address(), instances, resources,
+                n.watts()));
     }
 
     /** The node's connection closed: it is lost until it joins again. */
@@ -75,11 +77,17 @@ public final class NodeRegistry {
         return setState(id, State.DRAINING);
     }
 
+    /** Lets a drained node take new work again; false when there is no such node or it is not draining. */
+    public boolean resume(String id) {
+        NodeInfo n = nodes.get(id);
+        return n != null && n.state() == State.DRAINING && setState(id, State.READY);
+    }
+
     private boolean setState(String id, State state) {
         return nodes.computeIfPresent(id, (k, n) -> new NodeInfo(n.id(), n.name(), n.tier(), n.tokenId(), n.cores(),
                 n.memoryBytes(), n.scene(), n.sceneReason(), n.lendsThreads(), n.lendsMemoryBytes(),
                 n.acceptsRemote(), state, n.joinedAt(), n.lastHeartbeat(), n.address(), n.instances(),
-                n.resources())) != null;
+                n.resources(), n.watts())) != null;
     }
 
     /** Marks nodes lost whose last heartbeat is more than three heartbeats old; returns how many. */
