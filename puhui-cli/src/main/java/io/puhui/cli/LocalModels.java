@@ -46,6 +46,24 @@ record LocalModels(Map<String, Path> explicit, Store store, int slots, int queue
         return all;
     }
 
+    /**
+     * A variant's quality: as declared; else, for a compressed model in the store, how often its top token agrees
+     * with its parent's, as `puhui compress`/`eval` measured it; else the prior of its compression.
+     */
+    private double quality(String name, String format) {
+        Double declared = quality.get(name);
+        if (declared != null) {
+            return declared;
+        }
+        if (store != null && !explicit.containsKey(name)) {
+            var lineage = store.db.models().find(name).map(m -> m.lineage()).orElse(null);
+            if (lineage != null && lineage.top1() >= 0 && lineage.top1() <= 1) {
+                return lineage.top1();
+            }
+        }
+        return NodeInstance.qualityPrior(format);
+    }
+
     /** What this machine offers the pool: each model as a variant named after its file, with priors for speed and quality. */
     List<NodeInstance> instances(java.util.function.Predicate<String> loaded) {
         List<NodeInstance> out = new ArrayList<>();
@@ -64,8 +82,7 @@ record LocalModels(Map<String, Path> explicit, Store store, int slots, int queue
             String format = ModelFormat.of(file);
             String variant = ServeNames.fromFile(file);
             double decode = NodeInstance.decodePrior(bytes, ASSUMED_BANDWIDTH);
-            out.add(new NodeInstance(name, variant, format, bytes,
-                    quality.getOrDefault(name, NodeInstance.qualityPrior(format)), slots, decode,
+            out.add(new NodeInstance(name, variant, format, bytes, quality(name, format), slots, decode,
                     decode * 8, loaded.test(name)));
         }
         return out;

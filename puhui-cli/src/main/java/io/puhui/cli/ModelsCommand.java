@@ -20,10 +20,18 @@ final class ModelsCommand {
     }
 
     @Command(name = "models", description = "List the models in the local store, with the parent, method and "
-            + "measured fidelity of compressed variants.")
+            + "measured fidelity of compressed variants; with --pool, each logical model of the pool and where its "
+            + "variants run.")
     static final class ListModels implements Callable<Integer> {
         @Mixin
         DbOption db;
+
+        @Option(names = "--pool", description = "Ask the control plane (--server) for the pool's models and variants "
+                + "instead of listing the local store.")
+        boolean pool;
+
+        @Mixin
+        NodesCommand.ServerOption server;
 
         @Option(names = "--variants-of", paramLabel = "NAME|SHA256",
                 description = "Only the compressed variants of this model (by store name or sha256).")
@@ -33,7 +41,10 @@ final class ModelsCommand {
         CommandSpec spec;
 
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
+            if (pool) {
+                return pool();
+            }
             try (Store store = db.open()) {
                 PrintWriter out = spec.commandLine().getOut();
                 java.util.List<ModelRecords.ModelRecord> list = store.db.models().list();
@@ -60,6 +71,34 @@ final class ModelsCommand {
             }
             return Main.OK;
         }
+
+        private int pool() throws Exception {
+            com.fasterxml.jackson.databind.JsonNode families = server.call("GET", "/api/models");
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("%-24s %-28s %-6s %-9s %-28s %-8s %-7s %-7s %s%n", "MODEL", "VARIANT", "TIER", "KIND", "WHERE",
+                    "FORMAT", "QUALITY", "LOADED", "TOK/S");
+            for (com.fasterxml.jackson.databind.JsonNode f : families) {
+                for (com.fasterxml.jackson.databind.JsonNode v : f.path("variants")) {
+                    String where = v.path("where").asText() + (v.path("state").asText("READY").equals("READY") ? ""
+                            : " (" + v.path("state").asText().toLowerCase(java.util.Locale.ROOT) + ")");
+                    out.printf(java.util.Locale.ROOT, "%-24s %-28s %-6s %-9s %-28s %-8s %-7s %-7s %s%n",
+                            f.path("model").asText(), v.path("variant").asText(), v.path("tier").asText(),
+                            v.path("kind").asText(), where, v.path("format").asText("-"),
+                            fmt(v.path("quality").asDouble(-1), "%.3f"),
+                            v.has("loaded") ? (v.path("loaded").asBoolean() ? "yes" : "no") : "-",
+                            fmt(v.path("decode_tps").asDouble(-1), "%.0f"));
+                }
+            }
+            if (families.isEmpty()) {
+                out.println("(no models in the pool yet)");
+            }
+            out.flush();
+            return Main.OK;
+        }
+    }
+
+    private static String fmt(double v, String pattern) {
+        return v < 0 ? "-" : String.format(java.util.Locale.ROOT, pattern, v);
     }
 
     @Command(name = "rm", description = "Remove a model from the store (and its file, if the store downloaded it).")

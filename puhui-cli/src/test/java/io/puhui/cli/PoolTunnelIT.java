@@ -189,6 +189,12 @@ class PoolTunnelIT {
         CliProcessIT.Result listed = puhui(tmp.resolve("plane"), "nodes");
         assertThat(listed.exit()).as(listed.err()).isZero();
         assertThat(listed.out()).contains("dev1", "device", "stories=stories-q4_k_m", "slow=slow", "edge1");
+        CliProcessIT.Result families = puhui(tmp.resolve("plane"), "models", "--pool");
+        assertThat(families.exit()).as(families.err()).isZero();
+        assertThat(families.out().lines().filter(l -> l.startsWith("stories ")).toList())
+                .anyMatch(l -> l.contains("stories-q4_k_m") && l.contains("device") && l.contains("dev1") && l.contains("Q4_K_M"))
+                .anyMatch(l -> l.contains("stories-q8_0") && l.contains("edge") && l.contains("edge1") && l.contains("Q8_0"))
+                .anyMatch(l -> l.contains("cloud") && l.contains("this server") && l.contains("F32"));
 
         assertThat(route(post("stories", "device", 8))).startsWith("device:dev1/stories-q4_k_m");
         assertThat(route(post("stories", "edge", 8))).startsWith("edge:edge1/stories-q8_0");

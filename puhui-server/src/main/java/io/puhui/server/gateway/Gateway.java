@@ -92,7 +92,7 @@ public final class Gateway implements AutoCloseable {
             HttpErrors.install(c, maxBodyBytes);
             c.routes.before("/v1/*", this::authenticate);
             if (pool != null) {
-                for (String admin : new String[] {"/api/nodes", "/api/nodes/*", "/api/tokens", "/api/tokens/*"}) {
+                for (String admin : new String[] {"/api/nodes", "/api/nodes/*", "/api/tokens", "/api/tokens/*", "/api/models"}) {
                     c.routes.before(admin, this::administrator);
                 }
                 pool.install(c);
@@ -120,6 +120,8 @@ public final class Gateway implements AutoCloseable {
                 }
                 json(ctx, out);
             });
+            c.routes.before("/api/models", this::administrator);
+            c.routes.get("/api/models", ctx -> json(ctx, families()));
             c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(metrics.scrape()));
             c.routes.get("/v1/models", ctx -> json(ctx, modelList()));
@@ -1015,6 +1017,54 @@ public final class Gateway implements AutoCloseable {
             data.add(modelEntry(n));
         }
         return root;
+    }
+
+    /**
+     * Each logical model with its variants and where they run: this server's own files, every node's variants
+     * (with the speed measured on them when there is one) and the endpoints.
+     */
+    private ArrayNode families() {
+        java.util.Map<String, ArrayNode> byModel = new java.util.TreeMap<>();
+        for (String name : models.names()) {
+            models.find(name).ifPresent(spec -> {
+                String format = io.puhui.server.node.ModelFormat.of(spec.path());
+                byModel.computeIfAbsent(name, k -> Json.MAPPER.createArrayNode()).addObject()
+                        .put("variant", name).put("kind", "local").put("where", "this server")
+                        .put("tier", routing.tier().name().toLowerCase(java.util.Locale.ROOT)).put("state", "READY")
+                        .put("format", format).put("quality", routing.quality() != null ? routing.quality()
+                                : io.puhui.server.pool.NodeInstance.qualityPrior(format))
+                        .put("loaded", supervisor.running().stream().anyMatch(w -> w.spec().name().equals(name)));
+            });
+        }
+        if (pool != null) {
+            String self = pool.localNode().map(io.puhui.server.pool.NodeRegistry.NodeInfo::id).orElse("");
+            for (io.puhui.server.pool.NodeRegistry.NodeInfo n : pool.registry().list()) {
+                if (n.id().equals(self)) {
+                    continue;
+                }
+                for (io.puhui.server.pool.NodeInstance i : n.instances()) {
+                    byModel.computeIfAbsent(i.model(), k -> Json.MAPPER.createArrayNode()).addObject()
+                            .put("variant", i.variant()).put("kind", "node").put("where", n.name()).put("node", n.id())
+                            .put("tier", n.tier().name().toLowerCase(java.util.Locale.ROOT)).put("state", n.state().name())
+                            .put("format", i.format()).put("quality", i.quality()).put("loaded", i.loaded())
+                            .put("decode_tps", speeds.decodeTps(n.id() + "/" + i.variant(), i.decodeTps()));
+                }
+            }
+        }
+        if (endpoints != null) {
+            for (String m : endpoints.models()) {
+                for (io.puhui.server.pool.EndpointPool.Target t : endpoints.healthy(m)) {
+                    byModel.computeIfAbsent(m, k -> Json.MAPPER.createArrayNode()).addObject()
+                            .put("variant", t.endpoint().upstreamModel()).put("kind", "endpoint")
+                            .put("where", t.endpoint().id() + " " + t.endpoint().url())
+                            .put("tier", t.endpoint().tier().name().toLowerCase(java.util.Locale.ROOT))
+                            .put("state", "READY").put("quality", 1.0);
+                }
+            }
+        }
+        ArrayNode out = Json.MAPPER.createArrayNode();
+        byModel.forEach((m, variants) -> out.addObject().put("model", m).set("variants", variants));
+        return out;
     }
 
     /** The models the pool's nodes hold, whatever their state. */
