@@ -64,6 +64,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "With --cascade: the mean token probability an answer needs to stand (default ${DEFAULT-VALUE}).")
     double cascadeMean;
 
+    @Option(names = "--cascade-for", paramLabel = "MODEL=MEAN,MIN", description = "Cascade this model family with its "
+            + "own thresholds (repeatable), e.g. qwen2.5=0.6,0.02; families not named follow --cascade.")
+    List<String> cascadeFor = new ArrayList<>();
+
     @Option(names = "--cascade-min", defaultValue = "0.05", paramLabel = "P",
             description = "With --cascade: the lowest token probability an answer may contain (default ${DEFAULT-VALUE}).")
     double cascadeMin;
@@ -102,8 +106,20 @@ final class ServeCommand implements Callable<Integer> {
         if (quality != null && !(quality >= 0 && quality <= 1)) {
             throw new Main.UsageException("--quality is a score from 0 to 1, not " + quality);
         }
+        Map<String, io.puhui.server.pool.Cascade.Thresholds> byFamily = new LinkedHashMap<>();
+        for (String f : cascadeFor) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(.+)=([0-9.]+),([0-9.]+)").matcher(f.trim());
+            double mean = m.matches() ? Double.parseDouble(m.group(2)) : -1;
+            double min = m.matches() ? Double.parseDouble(m.group(3)) : -1;
+            if (!m.matches() || !(mean > 0 && mean <= 1) || !(min > 0 && min <= 1)) {
+                throw new Main.UsageException("--cascade-for takes MODEL=MEAN,MIN with two probabilities above 0 and at "
+                        + "most 1, e.g. qwen2.5=0.6,0.02; not '" + f + "'");
+            }
+            byFamily.put(m.group(1), new io.puhui.server.pool.Cascade.Thresholds(Math.log(mean), Math.log(min), 16));
+        }
         Gateway.Routing routing = new Gateway.Routing(ownTier, cascade
-                ? new io.puhui.server.pool.Cascade.Thresholds(Math.log(cascadeMean), Math.log(cascadeMin), 16) : null, quality, watts);
+                ? new io.puhui.server.pool.Cascade.Thresholds(Math.log(cascadeMean), Math.log(cascadeMin), 16) : null,
+                quality, watts, byFamily);
         PrintWriter out = spec.commandLine().getOut();
         Path home = PuhuiHome.resolve();
         Files.createDirectories(home);

@@ -179,16 +179,37 @@ class EndpointIT {
                 String metrics = plane.get("/metrics").body();
                 assertThat(metrics).contains("puhui_cascade_decisions_total{model=\"stories\",outcome=\"kept\"} 2.0")
                         .contains("puhui_cascade_decisions_total{model=\"stories\",outcome=\"escalated\"} 2.0");
+                // Restart mode: the small variant's tokens flow at once; an escalation event restarts the stream.
+                String restartBody = "{\"model\":\"stories\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":"
+                        + io.puhui.server.api.Json.write(unsure) + "}],\"max_tokens\":16,\"temperature\":0}";
+                var restarted = plane.post("/v1/chat/completions", restartBody, "x-puhui-cascade-mode", "restart");
+                assertThat(restarted.statusCode()).isEqualTo(200);
+                String[] parts = restarted.body().split("event: escalation\n", -1);
+                assertThat(parts).as("one escalation event").hasSize(2);
+                assertThat(parts[0]).as("the small variant's first tokens went out").contains("data: {");
+                assertThat(parts[1]).startsWith("data: {\"type\":\"escalation\"").contains("cloud:endpoint ep_")
+                        .endsWith("data: [DONE]\n\n");
+                assertThat(sseText(parts[1].substring(parts[1].indexOf("\n\n") + 2)))
+                        .isEqualTo(io.puhui.server.api.Json.MAPPER.readTree(escalated.body())
+                                .path("choices").path(0).path("message").path("content").asText());
+                var keptRestart = plane.post("/v1/chat/completions", restartBody.replace(io.puhui.server.api.Json.write(unsure),
+                        io.puhui.server.api.Json.write(sure)), "x-puhui-cascade-mode", "restart");
+                assertThat(keptRestart.body()).doesNotContain("event: escalation").endsWith("data: [DONE]\n\n");
+                assertThat(sseText(keptRestart.body())).isEqualTo(io.puhui.server.api.Json.MAPPER.readTree(kept.body())
+                        .path("choices").path(0).path("message").path("content").asText());
+                assertThat(plane.post("/v1/chat/completions", restartBody, "x-puhui-cascade-mode", "later").statusCode())
+                        .isEqualTo(400);
+
             }
             // Every answered request (the 503 and the 400 were refused before) left a usage record with its
             // tokens, relayed or kept, streamed or not.
             try (Store store = Store.open(home, null)) {
                 var records = store.db.usage().recent(100);
-                assertThat(records).hasSize(6).allSatisfy(u -> {
+                assertThat(records).hasSize(8).allSatisfy(u -> {
                     assertThat(u.status()).isEqualTo(200);
                     assertThat(u.completionTokens()).isPositive();
                 });
-                assertThat(records).filteredOn(u -> u.completionTokens() == 16).hasSize(4);
+                assertThat(records).filteredOn(u -> u.completionTokens() == 16).hasSize(6);
             }
         }
     }

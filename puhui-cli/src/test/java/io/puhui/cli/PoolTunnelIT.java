@@ -122,8 +122,8 @@ class PoolTunnelIT {
         assertThat(confidence.get(sure) - confidence.get(unsure)).as("prompts must differ: " + confidence).isGreaterThan(0.005);
         Path planeHome = Files.createDirectories(tmp.resolve("plane"));
         plane = ServeProcess.start(planeHome, "--model", SharedData.stories260K().toString(), "--name", "stories",
-                "--tier", "cloud", "--heartbeat", "0.5", "--cascade", "--cascade-min", "0.0001", "--cascade-mean",
-                Double.toString((confidence.get(sure) + confidence.get(unsure)) / 2));
+                "--tier", "cloud", "--heartbeat", "0.5", "--cascade-for",
+                "stories=" + (confidence.get(sure) + confidence.get(unsure)) / 2 + ",0.0001");
         deviceHome = Files.createDirectories(tmp.resolve("device"));
         edgeHome = Files.createDirectories(tmp.resolve("edge"));
         for (Path h : List.of(deviceHome, edgeHome)) {

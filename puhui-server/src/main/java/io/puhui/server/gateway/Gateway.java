@@ -45,10 +45,20 @@ public final class Gateway implements AutoCloseable {
      * @param quality the quality of this server's own variants relative to their families' references, 0..1;
      *                null to take it from each file's compression
      * @param watts   this server's power while generating; 0 for its tier's default
+     * @param cascadeByModel thresholds of the model families that have their own; the others take {@code cascade}
      */
     public record Routing(io.puhui.server.pool.Tier tier, io.puhui.server.pool.Cascade.Thresholds cascade, Double quality,
-                          double watts) {
-        public static final Routing DEFAULT = new Routing(io.puhui.server.pool.Tier.EDGE, null, null, 0);
+                          double watts, Map<String, io.puhui.server.pool.Cascade.Thresholds> cascadeByModel) {
+        public static final Routing DEFAULT = new Routing(io.puhui.server.pool.Tier.EDGE, null, null, 0, Map.of());
+
+        public Routing {
+            cascadeByModel = Map.copyOf(cascadeByModel);
+        }
+
+        /** The cascade's thresholds for a model family, or null when its requests are not cascaded. */
+        public io.puhui.server.pool.Cascade.Thresholds cascadeFor(String model) {
+            return cascadeByModel.getOrDefault(model, cascade);
+        }
     }
 
     public Gateway routing(Routing r) {
@@ -260,6 +270,12 @@ public final class Gateway implements AutoCloseable {
                 io.puhui.server.pool.RouteRequest.parseMinQuality(ctx.header("x-puhui-min-quality")),
                 caller.tenant(), java.util.Set.of(), Math.max(1, body.length / 4),
                 Math.max(1, json.path("max_completion_tokens").asInt(json.path("max_tokens").asInt(256))));
+        String cascadeMode = ctx.header("x-puhui-cascade-mode");
+        if (cascadeMode != null && !cascadeMode.equals("hold") && !cascadeMode.equals("restart")) {
+            throw ApiException.badRequest("x-puhui-cascade-mode", "invalid_cascade_mode",
+                    "x-puhui-cascade-mode must be hold (the first tokens wait for the verdict) or restart (they flow at "
+                            + "once and an escalation restarts the stream), not '" + cascadeMode + "'");
+        }
         java.util.List<io.puhui.server.pool.Candidate> candidates = new java.util.ArrayList<>();
         io.puhui.server.pool.Tier own = routing.tier();
         if (local.isPresent()) {
@@ -308,9 +324,9 @@ public final class Gateway implements AutoCloseable {
                     + " failed instance(s)";
             ctx.header("x-puhui-route", reason);
             metrics.routed(model, r.chosen().tier().name().toLowerCase(java.util.Locale.ROOT));
-            Req q = new Req(endpoint, path, body, json, caller, model, requestId, local, remote, t0);
+            Req q = new Req(endpoint, path, body, json, caller, model, requestId, local, remote, t0, cascadeMode);
             io.puhui.server.pool.Candidate chosen = r.chosen();
-            java.util.Optional<io.puhui.server.pool.Candidate> larger = routing.cascade() == null || remote.stream()
+            java.util.Optional<io.puhui.server.pool.Candidate> larger = routing.cascadeFor(model) == null || remote.stream()
                     .anyMatch(t -> t.endpoint().id().equals(chosen.instance()))
                     ? java.util.Optional.empty() : larger(rr, chosen, candidates);
             if (larger.isPresent()) {
@@ -343,7 +359,7 @@ public final class Gateway implements AutoCloseable {
     /** One routed request, as the relaying steps need it. */
     private record Req(String endpoint, String path, byte[] body, JsonNode json, Access.Caller caller, String model,
                        String requestId, java.util.Optional<WorkerSpec> local,
-                       java.util.List<io.puhui.server.pool.EndpointPool.Target> remote, long t0) {
+                       java.util.List<io.puhui.server.pool.EndpointPool.Target> remote, long t0, String cascadeMode) {
     }
 
     /**
@@ -498,7 +514,10 @@ public final class Gateway implements AutoCloseable {
         JsonNode json = q.json();
         boolean clientLogprobs = chat ? json.path("logprobs").asBoolean(false) : json.hasNonNull("logprobs");
         ObjectNode probe = withLogprobs(json, chat, clientLogprobs);
-        int k = routing.cascade().holdBack();
+        io.puhui.server.pool.Cascade.Thresholds thresholds = routing.cascadeFor(q.model());
+        int k = thresholds.holdBack();
+        boolean restart = "restart".equals(q.cascadeMode());
+        OutputStream early = null;
         Answer x = null;
         java.util.List<String> held = new java.util.ArrayList<>();
         java.util.List<Double> seen = new java.util.ArrayList<>();
@@ -522,6 +541,18 @@ public final class Gateway implements AutoCloseable {
                     String event = ev.toString();
                     ev.setLength(0);
                     held.add(event);
+                    if (restart) {
+                        // the small variant's tokens go out at once; an escalation would restart the stream
+                        if (early == null) {
+                            ctx.status(200);
+                            ctx.contentType("text/event-stream");
+                            ctx.header("x-puhui-cascade", "restart mode: the verdict comes in the stream");
+                            ctx.res().setHeader("Cache-Control", "no-cache");
+                            early = ctx.res().getOutputStream();
+                        }
+                        early.write(strip(event, clientLogprobs).getBytes(StandardCharsets.UTF_8));
+                        early.flush();
+                    }
                     if (event.startsWith("data: [DONE]")) {
                         ended = true;
                         break;
@@ -541,8 +572,12 @@ public final class Gateway implements AutoCloseable {
         double[] lps = seen.stream().mapToDouble(Double::doubleValue).toArray();
         io.puhui.server.pool.Cascade.Decision d = events == null
                 ? new io.puhui.server.pool.Cascade.Decision(true, Double.NaN, Double.NaN, 0, "escalated: the small variant failed")
-                : io.puhui.server.pool.Cascade.decide(lps, routing.cascade());
+                : io.puhui.server.pool.Cascade.decide(lps, thresholds);
         metrics.cascade(q.model(), d.escalate());
+        if (restart) {
+            cascadeRestart(ctx, q, small, larger, x, events, held, ended, clientLogprobs, d, lps.length);
+            return;
+        }
         ctx.header("x-puhui-cascade", d.reason() + " (first " + lps.length + " tokens of the stream)");
         recordCascade(q, d, small, larger);
         if (d.escalate()) {
@@ -587,6 +622,72 @@ public final class Gateway implements AutoCloseable {
             metrics.request(q.endpoint(), q.model(), status, latency);
             access.record(new Access.Usage(q.requestId(), q.caller(), q.model(), q.endpoint(), usage.prompt, usage.completion,
                     latency.toMillis(), status));
+        }
+    }
+
+    /**
+     * The rest of a streamed cascade in restart mode: the small variant's first tokens have gone out already. A
+     * kept answer simply goes on. An escalated one is cut: the client gets an {@code escalation} event (its
+     * {@code data} names the larger variant and the reason), which tells it to drop what it has shown, and then
+     * the larger variant's stream from its start.
+     */
+    private void cascadeRestart(Context ctx, Req q, io.puhui.server.pool.Candidate small,
+                                io.puhui.server.pool.Candidate larger, Answer x, java.io.BufferedReader events,
+                                java.util.List<String> held, boolean ended, boolean clientLogprobs,
+                                io.puhui.server.pool.Cascade.Decision d, int tokens) throws Exception {
+        recordCascade(q, d, small, larger);
+        if (held.isEmpty()) {
+            // nothing went out (the small variant failed at once): the larger one answers as if asked first
+            if (x != null) {
+                x.close();
+            }
+            ctx.header("x-puhui-cascade", d.reason());
+            ctx.header("x-puhui-route", describe(larger) + " (escalated)");
+            relay(ctx, q, larger);
+            return;
+        }
+        OutputStream out = ctx.res().getOutputStream();
+        if (d.escalate()) {
+            x.close();
+            ObjectNode e = Json.MAPPER.createObjectNode().put("type", "escalation").put("route", describe(larger))
+                    .put("reason", d.reason() + " (first " + tokens + " tokens of the stream)");
+            out.write(("event: escalation\ndata: " + Json.write(e) + "\n\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            try {
+                relay(ctx, q, larger);
+            } catch (ApiException failed) {
+                streamError(ctx, failed.getMessage());
+            }
+            return;
+        }
+        int status = 200;
+        UsageScanner usage = new UsageScanner();
+        for (String event : held) {
+            byte[] b = event.getBytes(StandardCharsets.UTF_8);
+            usage.scan(b, b.length);
+        }
+        try (Answer done = x) {
+            if (!ended) {
+                StringBuilder ev = new StringBuilder();
+                for (String line; (line = events.readLine()) != null; ) {
+                    if (!line.isEmpty()) {
+                        ev.append(line).append('\n');
+                        continue;
+                    }
+                    byte[] b = strip(ev.toString(), clientLogprobs).getBytes(StandardCharsets.UTF_8);
+                    usage.scan(b, b.length);
+                    out.write(b);
+                    out.flush();
+                    ev.setLength(0);
+                }
+            }
+        } catch (IOException e) {
+            status = 499;
+        } finally {
+            Duration latency = Duration.ofNanos(System.nanoTime() - q.t0());
+            metrics.request(q.endpoint(), q.model(), status, latency);
+            access.record(new Access.Usage(q.requestId(), q.caller(), q.model(), q.endpoint(), usage.prompt,
+                    usage.completion, latency.toMillis(), status));
         }
     }
 
@@ -678,7 +779,7 @@ public final class Gateway implements AutoCloseable {
         }
         io.puhui.server.pool.Cascade.Decision d = smallAnswer == null
                 ? new io.puhui.server.pool.Cascade.Decision(true, Double.NaN, Double.NaN, 0, "escalated: the small variant failed")
-                : io.puhui.server.pool.Cascade.decide(logprobs, routing.cascade());
+                : io.puhui.server.pool.Cascade.decide(logprobs, routing.cascadeFor(q.model()));
         metrics.cascade(q.model(), d.escalate());
         ctx.header("x-puhui-cascade", d.reason());
         recordCascade(q, d, small, larger);
