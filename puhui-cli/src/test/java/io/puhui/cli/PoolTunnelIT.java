@@ -265,6 +265,11 @@ class PoolTunnelIT {
         assertThat(recent.findValuesAsText("reason")).containsExactly("escalated from dev1/stories-q4_k_m",
                 "kept on dev1/stories-q4_k_m", "escalated from dev1/stories-q4_k_m", "kept on dev1/stories-q4_k_m");
         assertThat(recent.get(0).path("target").asText()).isEqualTo("this server/stories");
+        // the share of tokens each tier served is a metric
+        String metrics = plane.get("/metrics").body();
+        assertThat(metrics).containsPattern("puhui_tokens_served_total\\{model=\"stories\",tier=\"device\"} [1-9]")
+                .containsPattern("puhui_tokens_served_total\\{model=\"stories\",tier=\"cloud\"} [1-9]")
+                .contains("puhui_cascade_decisions_total{model=\"stories\",outcome=\"escalated\"} 2.0");
         CliProcessIT.Result resumed = puhui(tmp.resolve("plane"), "node", "resume", edgeId);
         assertThat(resumed.exit()).as(resumed.err()).isZero();
         assertThat(puhui(tmp.resolve("plane"), "node", "resume", edgeId).err()).contains("no draining node");

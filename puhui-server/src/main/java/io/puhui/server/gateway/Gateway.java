@@ -326,6 +326,7 @@ public final class Gateway implements AutoCloseable {
             metrics.routed(model, r.chosen().tier().name().toLowerCase(java.util.Locale.ROOT));
             Req q = new Req(endpoint, path, body, json, caller, model, requestId, local, remote, t0, cascadeMode);
             io.puhui.server.pool.Candidate chosen = r.chosen();
+            ctx.attribute(SERVED_AT, chosen.tier());
             java.util.Optional<io.puhui.server.pool.Candidate> larger = routing.cascadeFor(model) == null || remote.stream()
                     .anyMatch(t -> t.endpoint().id().equals(chosen.instance()))
                     ? java.util.Optional.empty() : larger(rr, chosen, candidates);
@@ -474,7 +475,7 @@ public final class Gateway implements AutoCloseable {
             Duration latency = Duration.ofNanos(System.nanoTime() - t0);
             if (!retry) {
                 metrics.request(endpoint, model, outcome.status, latency);
-                access.record(new Access.Usage(requestId, caller, model, endpoint, outcome.promptTokens,
+                recordUsage(ctx, new Access.Usage(requestId, caller, model, endpoint, outcome.promptTokens,
                         outcome.completionTokens, latency.toMillis(), outcome.status));
             }
             if (outcome.status == 200 && outcome.completionTokens > 0) {
@@ -486,6 +487,19 @@ public final class Gateway implements AutoCloseable {
             }
         }
     }
+
+    /**
+     * Writes the usage record and counts the generated tokens by the tier that served them (the routed
+     * instance's, the larger variant's after an escalation, this server's own otherwise).
+     */
+    private void recordUsage(Context ctx, Access.Usage u) {
+        access.record(u);
+        io.puhui.server.pool.Tier tier = ctx.attribute(SERVED_AT);
+        metrics.served(u.model(), (tier != null ? tier : routing.tier()).name().toLowerCase(java.util.Locale.ROOT),
+                u.completionTokens());
+    }
+
+    private static final String SERVED_AT = "puhui.served-at";
 
     /** How long a node may take to start answering (its worker may have to load the model first). */
     private static final Duration NODE_ANSWER_TIMEOUT = Duration.ofMinutes(3);
@@ -585,6 +599,7 @@ public final class Gateway implements AutoCloseable {
                 x.close();
             }
             ctx.header("x-puhui-route", describe(larger) + " (escalated)");
+            ctx.attribute(SERVED_AT, larger.tier());
             relay(ctx, q, larger);
             return;
         }
@@ -620,7 +635,7 @@ public final class Gateway implements AutoCloseable {
         } finally {
             Duration latency = Duration.ofNanos(System.nanoTime() - q.t0());
             metrics.request(q.endpoint(), q.model(), status, latency);
-            access.record(new Access.Usage(q.requestId(), q.caller(), q.model(), q.endpoint(), usage.prompt, usage.completion,
+            recordUsage(ctx, new Access.Usage(q.requestId(), q.caller(), q.model(), q.endpoint(), usage.prompt, usage.completion,
                     latency.toMillis(), status));
         }
     }
@@ -643,6 +658,7 @@ public final class Gateway implements AutoCloseable {
             }
             ctx.header("x-puhui-cascade", d.reason());
             ctx.header("x-puhui-route", describe(larger) + " (escalated)");
+            ctx.attribute(SERVED_AT, larger.tier());
             relay(ctx, q, larger);
             return;
         }
@@ -652,6 +668,7 @@ public final class Gateway implements AutoCloseable {
             ObjectNode e = Json.MAPPER.createObjectNode().put("type", "escalation").put("route", describe(larger))
                     .put("reason", d.reason() + " (first " + tokens + " tokens of the stream)");
             out.write(("event: escalation\ndata: " + Json.write(e) + "\n\n").getBytes(StandardCharsets.UTF_8));
+            ctx.attribute(SERVED_AT, larger.tier());
             out.flush();
             try {
                 relay(ctx, q, larger);
@@ -686,7 +703,7 @@ public final class Gateway implements AutoCloseable {
         } finally {
             Duration latency = Duration.ofNanos(System.nanoTime() - q.t0());
             metrics.request(q.endpoint(), q.model(), status, latency);
-            access.record(new Access.Usage(q.requestId(), q.caller(), q.model(), q.endpoint(), usage.prompt,
+            recordUsage(ctx, new Access.Usage(q.requestId(), q.caller(), q.model(), q.endpoint(), usage.prompt,
                     usage.completion, latency.toMillis(), status));
         }
     }
@@ -785,6 +802,7 @@ public final class Gateway implements AutoCloseable {
         recordCascade(q, d, small, larger);
         if (d.escalate()) {
             ctx.header("x-puhui-route", describe(larger) + " (escalated)");
+            ctx.attribute(SERVED_AT, larger.tier());
             relay(ctx, q, larger);
             return;
         }
@@ -798,7 +816,7 @@ public final class Gateway implements AutoCloseable {
         ctx.result(Json.write(smallAnswer));
         Duration latency = Duration.ofNanos(System.nanoTime() - q.t0());
         metrics.request(q.endpoint(), q.model(), 200, latency);
-        access.record(new Access.Usage(q.requestId(), q.caller(), q.model(), q.endpoint(),
+        recordUsage(ctx, new Access.Usage(q.requestId(), q.caller(), q.model(), q.endpoint(),
                 smallAnswer.path("usage").path("prompt_tokens").asInt(),
                 smallAnswer.path("usage").path("completion_tokens").asInt(), latency.toMillis(), 200));
     }
@@ -850,7 +868,7 @@ public final class Gateway implements AutoCloseable {
                         genSeconds > 0 ? outcome.completionTokens / genSeconds : 0);
             }
             // written before the answer ends, so that a client that has its answer can count on the record
-            access.record(new Access.Usage(requestId, caller, model, endpoint, outcome.promptTokens,
+            recordUsage(ctx, new Access.Usage(requestId, caller, model, endpoint, outcome.promptTokens,
                     outcome.completionTokens, latency.toMillis(), outcome.status));
         }
     }
@@ -926,7 +944,7 @@ public final class Gateway implements AutoCloseable {
             metrics.inFlight.decrementAndGet();
             Duration latency = Duration.ofNanos(System.nanoTime() - t0);
             metrics.request(endpointName, model, status, latency);
-            access.record(new Access.Usage(requestId, caller, model, endpointName, promptTokens, completionTokens,
+            recordUsage(ctx, new Access.Usage(requestId, caller, model, endpointName, promptTokens, completionTokens,
                     latency.toMillis(), status));
         }
     }

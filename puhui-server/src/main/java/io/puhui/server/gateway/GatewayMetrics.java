@@ -43,6 +43,14 @@ final class GatewayMetrics {
                 .tags("model", model, "tier", tier).register(registry).increment();
     }
 
+    /** Generated tokens by the tier that served them: with the cascade, the share kept on devices and edges. */
+    void served(String model, String tier, int completionTokens) {
+        if (completionTokens > 0) {
+            Counter.builder("puhui.tokens.served").description("Generated tokens by the tier that served them")
+                    .tags("model", model, "tier", tier).register(registry).increment(completionTokens);
+        }
+    }
+
     void firstToken(String model, Duration ttft) {
         Timer.builder("puhui.time.to.first.token").description("Time from request to the first streamed byte")
                 .tags("model", model).publishPercentileHistogram().register(registry).record(ttft);
