@@ -60,6 +60,13 @@ class EndpointIT {
                     assertThat(pool.models().list().data()).anyMatch(m -> m.id().equals("tales"));
                     var route = plane.post("/v1/chat/completions", "{\"model\":\"tales\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":3}");
                     assertThat(route.headers().firstValue("x-puhui-route")).hasValueSatisfying(v -> assertThat(v).startsWith("cloud:endpoint ep_").contains("/stories (cheapest of 1; est "));
+                    // a streamed answer's usage is asked of the endpoint for the usage record, and the usage chunk
+                    // reaches only a client that asked for it
+                    String ask = "{\"model\":\"tales\",\"stream\":true,\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+                    String plain = plane.post("/v1/chat/completions", ask + "}").body();
+                    assertThat(plain).doesNotContain("\"choices\":[]").doesNotContain("\"usage\":{").endsWith("data: [DONE]\n\n");
+                    String withUsage = plane.post("/v1/chat/completions", ask + ",\"stream_options\":{\"include_usage\":true}}").body();
+                    assertThat(withUsage).contains("\"completion_tokens\":5").endsWith("data: [DONE]\n\n");
                     assertThatThrownBy(() -> pool.chat().completions().create(p.model("ghost").build()))
                             .hasMessageContaining("no endpoint of 'ghost' is healthy");
                 } finally {

@@ -881,6 +881,13 @@ public final class Gateway implements AutoCloseable {
         var e = target.endpoint();
         ObjectNode body = ((ObjectNode) json).deepCopy();
         body.put("model", e.upstreamModel());
+        boolean stream = json.path("stream").asBoolean(false);
+        // a streamed answer's usage comes in a last chunk only when asked for: ask, so that the usage record has
+        // the tokens, and keep that chunk from a client that did not ask
+        boolean clientWantsUsage = json.path("stream_options").path("include_usage").asBoolean(false);
+        if (stream && !clientWantsUsage) {
+            body.withObject("stream_options").put("include_usage", true);
+        }
         java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(
                         java.net.URI.create(e.url() + (path.startsWith("/v1/") ? path.substring(3) : path)))
                 .header("Content-Type", "application/json")
@@ -918,17 +925,37 @@ public final class Gateway implements AutoCloseable {
                     }
                     out.write(all);
                     sent = true;
+                } else if (status != 200) {
+                    in.transferTo(out);
+                    sent = true;
                 } else {
-                    UsageScanner usage = new UsageScanner();
-                    byte[] buf = new byte[8192];
-                    for (int n; (n = in.read(buf)) >= 0; ) {
-                        usage.scan(buf, n);
-                        out.write(buf, 0, n);
+                    java.io.BufferedReader events = new java.io.BufferedReader(
+                            new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+                    StringBuilder ev = new StringBuilder();
+                    for (String line; (line = events.readLine()) != null; ) {
+                        if (!line.isEmpty()) {
+                            ev.append(line).append('\n');
+                            continue;
+                        }
+                        String event = ev.toString();
+                        ev.setLength(0);
+                        JsonNode usage = usageOf(event);
+                        if (usage != null) {
+                            promptTokens = usage.path("prompt_tokens").asInt();
+                            completionTokens = usage.path("completion_tokens").asInt();
+                            if (!clientWantsUsage && event.startsWith("data: {")) {
+                                JsonNode chunk = Json.MAPPER.readTree(event.substring(6));
+                                if (chunk.path("choices").isEmpty()) {
+                                    continue; // the usage-only chunk the client did not ask for
+                                }
+                                ((ObjectNode) chunk).remove("usage");
+                                event = "data: " + Json.write(chunk) + "\n";
+                            }
+                        }
+                        out.write((event + "\n").getBytes(StandardCharsets.UTF_8));
                         out.flush();
                         sent = true;
                     }
-                    promptTokens = usage.prompt;
-                    completionTokens = usage.completion;
                 }
             }
         } catch (IOException | InterruptedException ex) {
@@ -947,6 +974,25 @@ public final class Gateway implements AutoCloseable {
             recordUsage(ctx, new Access.Usage(requestId, caller, model, endpointName, promptTokens, completionTokens,
                     latency.toMillis(), status));
         }
+    }
+
+    /**
+     * The token counts an SSE event carries: a chunk's {@code usage} object, or the usage comment of a Puhui
+     * worker; null for other events.
+     */
+    private static JsonNode usageOf(String event) {
+        try {
+            if (event.startsWith(WorkerServer.USAGE_COMMENT)) {
+                return Json.MAPPER.readTree(event.substring(WorkerServer.USAGE_COMMENT.length()).trim());
+            }
+            if (event.startsWith("data: {") && event.contains("\"usage\"")) {
+                JsonNode u = Json.MAPPER.readTree(event.substring(6)).path("usage");
+                return u.isObject() ? u : null;
+            }
+        } catch (IOException notJson) {
+            // relayed as it came
+        }
+        return null;
     }
 
     /** What happened to one relayed request, for metrics and usage records. */
