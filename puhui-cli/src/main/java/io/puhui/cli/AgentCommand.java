@@ -117,7 +117,8 @@ final class AgentCommand implements Callable<Integer> {
                             err.println("puhui agent: " + line);
                             err.flush();
                         }, () -> models.instances(supervisor::loaded), runner)
-                        .onLending((scene, lending) -> runner.apply(lending, scene.name()));
+                        .onLending((scene, lending) -> runner.apply(lending, scene.name()))
+                        .onLoad(runner::warm);
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     agent.close();
                     supervisor.close();

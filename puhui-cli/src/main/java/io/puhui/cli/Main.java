@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
             RandomModelCommand.class, ServeCommand.class, WorkerCommand.class, PullCommand.class,
             ModelsCommand.ListModels.class, ModelsCommand.Remove.class, ModelsCommand.Import.class, KeyCommand.class,
             CompressCommand.class, ImatrixCommand.class, EvalCommand.class, SimulateCommand.class, SceneCommand.class, TokenCommand.class,
-            NodesCommand.ListNodes.class, NodesCommand.NodeCommand.class, AgentCommand.class, EndpointCommand.class,
+            NodesCommand.ListNodes.class, NodesCommand.NodeCommand.class, NodesCommand.Warm.class, AgentCommand.class, EndpointCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;

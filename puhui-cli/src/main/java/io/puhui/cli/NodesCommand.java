@@ -181,4 +181,38 @@ final class NodesCommand {
             return Main.OK;
         }
     }
+
+    @Command(name = "warm", description = "Keep a model loaded on N of the nodes that hold it (placed by the scheduler "
+            + "among those whose scene lends room), before requests come; 0 leaves it to demand again.")
+    static final class Warm implements Callable<Integer> {
+        @Parameters(paramLabel = "MODEL", description = "The logical model, as clients ask for it.")
+        String model;
+
+        @Option(names = "--instances", defaultValue = "1", paramLabel = "N", description = "How many nodes (default ${DEFAULT-VALUE}).")
+        int instances;
+
+        @picocli.CommandLine.Mixin
+        ServerOption server;
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (instances < 0 || instances > 1000) {
+                throw new Main.UsageException("--instances is from 0 to 1000, not " + instances);
+            }
+            JsonNode loads = server.call("POST", "/api/models/" + java.net.URLEncoder.encode(model,
+                    java.nio.charset.StandardCharsets.UTF_8) + "/warm", Json.MAPPER.createObjectNode().put("instances", instances));
+            PrintWriter out = spec.commandLine().getOut();
+            for (JsonNode l : loads) {
+                out.println("Asked node " + l.path("node").asText() + " to load " + l.path("variant").asText() + ".");
+            }
+            if (loads.isEmpty()) {
+                out.println("Nothing to load now: enough nodes have '" + model + "' loaded, or no other node that holds it lends room.");
+            }
+            out.flush();
+            return Main.OK;
+        }
+    }
 }

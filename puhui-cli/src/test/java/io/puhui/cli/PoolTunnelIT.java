@@ -189,6 +189,22 @@ class PoolTunnelIT {
         CliProcessIT.Result listed = puhui(tmp.resolve("plane"), "nodes");
         assertThat(listed.exit()).as(listed.err()).isZero();
         assertThat(listed.out()).contains("dev1", "device", "stories=stories-q4_k_m", "slow=slow", "edge1");
+        // Placement: an administrator wants 'slow' (not used yet, so loaded nowhere) ready on two nodes
+        assertThat(node("dev1").path("instances").findValuesAsText("loaded")).doesNotContain("true");
+        CliProcessIT.Result warm = puhui(tmp.resolve("plane"), "warm", "slow", "--instances", "2");
+        assertThat(warm.exit()).as(warm.err()).isZero();
+        assertThat(warm.out()).contains("Asked node").contains("to load slow");
+        for (String n : List.of("dev1", "edge1")) {
+            await(n, x -> {
+                for (JsonNode i : x.path("instances")) {
+                    if (i.path("model").asText().equals("slow") && i.path("loaded").asBoolean()) {
+                        return true;
+                    }
+                }
+                return false;
+            }, "'slow' loaded on " + n + " before any request");
+        }
+        assertThat(puhui(tmp.resolve("plane"), "warm", "slow", "--instances", "0").exit()).isZero();
         CliProcessIT.Result families = puhui(tmp.resolve("plane"), "models", "--pool");
         assertThat(families.exit()).as(families.err()).isZero();
         assertThat(families.out().lines().filter(l -> l.startsWith("stories ")).toList())

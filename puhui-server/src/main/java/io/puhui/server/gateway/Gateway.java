@@ -102,7 +102,7 @@ public final class Gateway implements AutoCloseable {
             HttpErrors.install(c, maxBodyBytes);
             c.routes.before("/v1/*", this::authenticate);
             if (pool != null) {
-                for (String admin : new String[] {"/api/nodes", "/api/nodes/*", "/api/tokens", "/api/tokens/*", "/api/models"}) {
+                for (String admin : new String[] {"/api/nodes", "/api/nodes/*", "/api/tokens", "/api/tokens/*", "/api/models/*"}) {
                     c.routes.before(admin, this::administrator);
                 }
                 pool.install(c);
@@ -311,6 +311,9 @@ public final class Gateway implements AutoCloseable {
         }
         candidates.addAll(nodes);
         String requestId = requestId(ctx);
+        if (pool != null) {
+            pool.demand().record(model);
+        }
         java.util.List<String> failures = new java.util.ArrayList<>();
         while (true) {
             io.puhui.server.pool.Router.Route r;

@@ -58,6 +58,7 @@ public final class Agent implements AutoCloseable {
     private final TunnelHost.Handler handler;
     private volatile java.util.function.BiConsumer<io.puhui.server.node.scene.Scene, ScenePolicy.Lending> onLending =
             (scene, l) -> { };
+    private volatile Consumer<String> onLoad = model -> { };
     private volatile WebSocket socket;
     private volatile TunnelHost host;
     private final Resources resources = new Resources();
@@ -84,6 +85,12 @@ public final class Agent implements AutoCloseable {
     /** Called with what the node lends at every heartbeat, before it is sent: the node applies it. */
     public Agent onLending(java.util.function.BiConsumer<io.puhui.server.node.scene.Scene, ScenePolicy.Lending> listener) {
         this.onLending = listener;
+        return this;
+    }
+
+    /** Called when the plane's placement asks this node to load a model (it is used soon, or in demand). */
+    public Agent onLoad(Consumer<String> listener) {
+        this.onLoad = listener;
         return this;
     }
 
@@ -223,7 +230,7 @@ public final class Agent implements AutoCloseable {
     }
 
     /** One connection: its messages in order and how it ended. */
-    private static final class Session implements WebSocket.Listener {
+    private final class Session implements WebSocket.Listener {
         final LinkedBlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
         final CompletableFuture<String> closed = new CompletableFuture<>();
         /** The tunnel's end on this connection, once made (null when the node takes no requests). */
@@ -256,7 +263,13 @@ public final class Agent implements AutoCloseable {
             partial.append(data);
             if (last) {
                 try {
-                    messages.add(Json.MAPPER.readTree(partial.toString()));
+                    JsonNode m = Json.MAPPER.readTree(partial.toString());
+                    if (m.path("type").asText().equals("load")) {
+                        String model = m.path("model").asText("");
+                        Thread.ofVirtual().name("load-" + model).start(() -> onLoad.accept(model));
+                    } else {
+                            messages.add(m);
+                    }
                 } catch (Exception e) {
                     closed.complete("unreadable message from the plane");
                 }

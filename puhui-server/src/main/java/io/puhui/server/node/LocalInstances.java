@@ -48,6 +48,20 @@ public final class LocalInstances implements TunnelHost.Handler, AutoCloseable {
         }
     }
 
+    /** Loads the model's worker now (the plane's placement expects requests for it), unless the scene forbids. */
+    public void warm(String model) {
+        if (refusing != null) {
+            return;
+        }
+        models.find(model).ifPresentOrElse(spec -> {
+            try {
+                supervisor.release(supervisor.acquire(spec, null));
+            } catch (ApiException e) {
+                LOG.warn("could not load '{}' as the plane asked: {}", model, e.getMessage());
+            }
+        }, () -> LOG.warn("the plane asked for '{}', which this node does not hold", model));
+    }
+
     @Override
     public TunnelHost.Answer handle(String path, Map<String, String> headers, byte[] body) throws IOException {
         String no = refusing;

@@ -50,8 +50,15 @@ public final class AgentEndpoint implements AutoCloseable {
     /** Each connected node's current session and tunnel; a reconnect replaces them. */
     private final Map<String, Link> links = new ConcurrentHashMap<>();
 
-    private record Link(String session, Tunnel tunnel) {
+    private record Link(String session, Tunnel tunnel, Sockets.JettySender socket) {
     }
+
+    private final DemandMeter demand;
+    /** Instances administrators asked for, per model, beyond what demand needs. */
+    private final Map<String, Integer> wanted = new ConcurrentHashMap<>();
+    /** Loads asked of nodes lately ("node/model" → when), so that a node loading a model is not asked again. */
+    private final Map<String, Long> asked = new ConcurrentHashMap<>();
+    private static final long ASK_AGAIN_MS = 30_000;
     private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "node-sweeper");
         t.setDaemon(true);
@@ -62,16 +69,53 @@ public final class AgentEndpoint implements AutoCloseable {
         this.registry = registry;
         this.tokens = tokens;
         long period = Math.max(200, registry.heartbeat().toMillis() / 2);
+        this.demand = new DemandMeter(java.time.Clock.systemUTC());
         sweeper.scheduleAtFixedRate(() -> {
             int lost = registry.sweep();
             if (lost > 0) {
                 LOG.warn("{} node(s) missed three heartbeats and are marked lost", lost);
+            }
+            try {
+                warm();
+            } catch (RuntimeException e) {
+                LOG.warn("placement failed: {}", e.toString());
             }
         }, period, period, TimeUnit.MILLISECONDS);
     }
 
     public NodeRegistry registry() {
         return registry;
+    }
+
+    /** Where the gateway counts each routed request, for placement. */
+    public DemandMeter demand() {
+        return demand;
+    }
+
+    /**
+     * Runs placement: plans which nodes should load which models ({@link Warmup}) and asks them to, over their
+     * connections. Returns what was asked now.
+     */
+    public synchronized List<Warmup.Load> warm() {
+        String self = localNode;
+        List<NodeRegistry.NodeInfo> nodes = registry.list().stream().filter(n -> !n.id().equals(self)).toList();
+        long now = System.currentTimeMillis();
+        asked.values().removeIf(t -> now - t > ASK_AGAIN_MS);
+        List<Warmup.Load> sent = new ArrayList<>();
+        for (Warmup.Load l : Warmup.plan(nodes, demand.rates(), wanted, "bestfit")) {
+            Link link = links.get(l.nodeId());
+            if (link == null || asked.putIfAbsent(l.nodeId() + "/" + l.model(), now) != null) {
+                continue;
+            }
+            try {
+                link.socket().sendText(Json.MAPPER.createObjectNode().put("type", "load").put("model", l.model()).toString());
+                sent.add(l);
+                LOG.info("asked node {} to load {} ({})", l.nodeId(), l.model(), l.variant());
+            } catch (java.io.IOException e) {
+                asked.remove(l.nodeId() + "/" + l.model());
+            }
+        }
+        return sent;
     }
 
     /**
@@ -137,6 +181,25 @@ public final class AgentEndpoint implements AutoCloseable {
                 throw ApiException.notFound("token_not_found", "no active join token '" + id + "'; `puhui token list` shows them");
             }
             ctx.contentType("application/json").result(Json.MAPPER.createObjectNode().put("id", id).put("state", "revoked").toString());
+        });
+        c.routes.post("/api/models/{model}/warm", ctx -> {
+            String model = ctx.pathParam("model");
+            JsonNode body = Json.parseBody(ctx.bodyAsBytes());
+            int n = body.path("instances").asInt(-1);
+            if (n < 0 || n > 1000) {
+                throw ApiException.badRequest("instances", "instances is the number of nodes that should keep '" + model
+                        + "' loaded, from 0 (back to what demand needs) to 1000");
+            }
+            if (n == 0) {
+                wanted.remove(model);
+            } else {
+                wanted.put(model, n);
+            }
+            ArrayNode out = Json.MAPPER.createArrayNode();
+            for (Warmup.Load l : warm()) {
+                out.addObject().put("node", l.nodeId()).put("model", l.model()).put("variant", l.variant());
+            }
+            ctx.contentType("application/json").result(out.toString());
         });
         c.routes.post("/api/nodes/{id}/resume", ctx -> {
             String id = ctx.pathParam("id");
@@ -213,7 +276,8 @@ public final class AgentEndpoint implements AutoCloseable {
                 v.token().tier(), v.token().id(), m.path("cores").asInt(0), m.path("memory").asLong(0), ctx.host(),
                 instances, Math.min(100_000, m.path("watts").asDouble(0)));
         nodeOfSession.put(ctx.sessionId(), id);
-        Link old = links.put(id, new Link(ctx.sessionId(), new Tunnel(new Sockets.JettySender(ctx.session))));
+        Sockets.JettySender socket = new Sockets.JettySender(ctx.session);
+        Link old = links.put(id, new Link(ctx.sessionId(), new Tunnel(socket), socket));
         if (old != null) {
             old.tunnel().fail("node " + id + " reconnected");
         }
