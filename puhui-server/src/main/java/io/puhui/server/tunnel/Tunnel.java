@@ -39,7 +39,7 @@ public final class Tunnel {
 
     /** @param socket sends one message on the node's WebSocket */
     public Tunnel(Frames.Sender socket) {
-        this.sender = new Batcher(socket, "tunnel-writer");
+        this.sender = new Batcher(socket);
     }
 
     /** Streams open now. */

@@ -44,7 +44,7 @@ public final class TunnelHost implements AutoCloseable {
 
     /** @param socket sends one message on the WebSocket to the plane */
     public TunnelHost(Frames.Sender socket, Handler handler) {
-        this.sender = new Batcher(socket, "tunnel-host-writer");
+        this.sender = new Batcher(socket);
         this.handler = handler;
     }
 

@@ -56,7 +56,7 @@ class FramesTest {
             }
             ByteBuffer copy = ByteBuffer.allocate(m.remaining()).put(m).flip();
             messages.add(copy);
-        }, "test-writer");
+        });
         int streams = 16;
         int perStream = 200;
         List<Thread> senders = new ArrayList<>();
