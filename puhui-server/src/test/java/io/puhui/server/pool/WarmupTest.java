@@ -63,4 +63,12 @@ class WarmupTest {
         assertThat(Warmup.plan(List.of(device, edge), Map.of(), Map.of(), "bestfit")).isEmpty();
         assertThat(Warmup.plan(List.of(device, edge), Map.of("llama", 5.0), Map.of(), "bestfit")).as("nobody holds it").isEmpty();
     }
+
+    @Test
+    void aDrainedNodesInstancesMoveToAnotherHolder() {
+        NodeRegistry.NodeInfo drainedLoaded = node("drain", Tier.EDGE, NodeRegistry.State.DRAINING, "IDLE", 8, 16L << 30,
+                true, qwen(1L << 30, true));
+        assertThat(Warmup.plan(List.of(drainedLoaded, edge), Map.of("qwen", 0.1), Map.of(), "bestfit"))
+                .extracting(Warmup.Load::nodeId).containsExactly("edge");
+    }
 }
