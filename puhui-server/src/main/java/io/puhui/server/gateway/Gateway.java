@@ -606,41 +606,10 @@ public final class Gateway implements AutoCloseable {
             relay(ctx, q, larger);
             return;
         }
-        int status = 200;
-        UsageScanner usage = new UsageScanner();
-        try (Answer done = x) {
-            ctx.status(200);
-            ctx.contentType("text/event-stream");
-            ctx.res().setHeader("Cache-Control", "no-cache");
-            OutputStream out = ctx.res().getOutputStream();
-            for (String event : held) {
-                byte[] b = strip(event, clientLogprobs).getBytes(StandardCharsets.UTF_8);
-                usage.scan(b, b.length);
-                out.write(b);
-            }
-            out.flush();
-            if (!ended) {
-                StringBuilder ev = new StringBuilder();
-                for (String line; (line = events.readLine()) != null; ) {
-                    if (!line.isEmpty()) {
-                        ev.append(line).append('\n');
-                        continue;
-                    }
-                    byte[] b = strip(ev.toString(), clientLogprobs).getBytes(StandardCharsets.UTF_8);
-                    usage.scan(b, b.length);
-                    out.write(b);
-                    out.flush();
-                    ev.setLength(0);
-                }
-            }
-        } catch (IOException e) {
-            status = 499;
-        } finally {
-            Duration latency = Duration.ofNanos(System.nanoTime() - q.t0());
-            metrics.request(q.endpoint(), q.model(), status, latency);
-            recordUsage(ctx, new Access.Usage(q.requestId(), q.caller(), q.model(), q.endpoint(), usage.prompt, usage.completion,
-                    latency.toMillis(), status));
-        }
+        ctx.status(200);
+        ctx.contentType("text/event-stream");
+        ctx.res().setHeader("Cache-Control", "no-cache");
+        streamKept(ctx, q, x, events, ended, clientLogprobs, held, true);
     }
 
     /**
@@ -680,13 +649,27 @@ public final class Gateway implements AutoCloseable {
             }
             return;
         }
+        streamKept(ctx, q, x, events, ended, clientLogprobs, held, false);
+    }
+
+    /**
+     * Streams a kept small answer to its end and records its usage: the held events first (unless they went out
+     * already, in restart mode), then the rest of the stream, without log-probabilities the client did not ask for.
+     */
+    private void streamKept(Context ctx, Req q, Answer x, java.io.BufferedReader events, boolean ended,
+                            boolean clientLogprobs, java.util.List<String> held, boolean heldUnsent) {
         int status = 200;
         UsageScanner usage = new UsageScanner();
-        for (String event : held) {
-            byte[] b = event.getBytes(StandardCharsets.UTF_8);
-            usage.scan(b, b.length);
-        }
         try (Answer done = x) {
+            OutputStream out = ctx.res().getOutputStream();
+            for (String event : held) {
+                byte[] b = (heldUnsent ? strip(event, clientLogprobs) : event).getBytes(StandardCharsets.UTF_8);
+                usage.scan(b, b.length);
+                if (heldUnsent) {
+                    out.write(b);
+                }
+            }
+            out.flush();
             if (!ended) {
                 StringBuilder ev = new StringBuilder();
                 for (String line; (line = events.readLine()) != null; ) {

@@ -19,6 +19,23 @@ public final class Sockets {
     private Sockets() {
     }
 
+    /** Waits for one send to finish, under {@code lock}; a send that fails or hangs breaks the connection. */
+    private static void send(ReentrantLock lock, java.util.function.Supplier<java.util.concurrent.Future<?>> send,
+                             Runnable breakConnection, String peer) throws IOException {
+        lock.lock();
+        try {
+            send.get().get(SEND_TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while sending");
+        } catch (ExecutionException | TimeoutException e) {
+            breakConnection.run();
+            throw new IOException("the connection to the " + peer + " broke: " + e.getMessage());
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Sends over the JDK client's WebSocket; text messages share the lock through {@link #sendText}. */
     public static final class JdkSender implements Frames.Sender {
         private final WebSocket ws;
@@ -30,33 +47,11 @@ public final class Sockets {
 
         @Override
         public void send(ByteBuffer frame) throws IOException {
-            lock.lock();
-            try {
-                ws.sendBinary(frame, true).get(SEND_TIMEOUT_S, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while sending");
-            } catch (ExecutionException | TimeoutException e) {
-                ws.abort();
-                throw new IOException("the connection to the plane broke: " + e.getMessage());
-            } finally {
-                lock.unlock();
-            }
+            Sockets.send(lock, () -> ws.sendBinary(frame, true), ws::abort, "plane");
         }
 
         public void sendText(String text) throws IOException {
-            lock.lock();
-            try {
-                ws.sendText(text, true).get(SEND_TIMEOUT_S, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while sending");
-            } catch (ExecutionException | TimeoutException e) {
-                ws.abort();
-                throw new IOException("the connection to the plane broke: " + e.getMessage());
-            } finally {
-                lock.unlock();
-            }
+            Sockets.send(lock, () -> ws.sendText(text, true), ws::abort, "plane");
         }
     }
 
@@ -71,37 +66,19 @@ public final class Sockets {
 
         @Override
         public void send(ByteBuffer frame) throws IOException {
-            lock.lock();
-            try {
+            Sockets.send(lock, () -> {
                 org.eclipse.jetty.websocket.api.Callback.Completable done = new org.eclipse.jetty.websocket.api.Callback.Completable();
                 session.sendBinary(frame, done);
-                done.get(SEND_TIMEOUT_S, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while sending");
-            } catch (ExecutionException | TimeoutException e) {
-                session.disconnect();
-                throw new IOException("the connection to the node broke: " + e.getMessage());
-            } finally {
-                lock.unlock();
-            }
+                return done;
+            }, session::disconnect, "node");
         }
 
         public void sendText(String text) throws IOException {
-            lock.lock();
-            try {
+            Sockets.send(lock, () -> {
                 org.eclipse.jetty.websocket.api.Callback.Completable done = new org.eclipse.jetty.websocket.api.Callback.Completable();
                 session.sendText(text, done);
-                done.get(SEND_TIMEOUT_S, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while sending");
-            } catch (ExecutionException | TimeoutException e) {
-                session.disconnect();
-                throw new IOException("the connection to the node broke: " + e.getMessage());
-            } finally {
-                lock.unlock();
-            }
+                return done;
+            }, session::disconnect, "node");
         }
     }
 
