@@ -3,12 +3,20 @@ package io.puhui.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.puhui.server.api.Json;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -63,7 +71,7 @@ final class NodesCommand {
             HttpResponse<String> r;
             try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
                 r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-            } catch (java.net.ConnectException e) {
+            } catch (ConnectException e) {
                 throw new IllegalArgumentException("no control plane at " + base + " (start one with `puhui serve`, or pass --server URL)");
             }
             JsonNode body = r.body().isBlank() ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(r.body());
@@ -77,14 +85,14 @@ final class NodesCommand {
         /** The address the `serve` of this PUHUI_HOME wrote, or the default one. */
         static String localServer() {
             try {
-                java.nio.file.Path f = PuhuiHome.resolve().resolve(URL_FILE);
-                if (java.nio.file.Files.isRegularFile(f)) {
-                    String u = java.nio.file.Files.readString(f).trim();
+                Path f = PuhuiHome.resolve().resolve(URL_FILE);
+                if (Files.isRegularFile(f)) {
+                    String u = Files.readString(f).trim();
                     if (!u.isEmpty()) {
                         return u;
                     }
                 }
-            } catch (java.io.IOException | RuntimeException unreadable) {
+            } catch (IOException | RuntimeException unreadable) {
                 // fall back to the default address
             }
             return "http://127.0.0.1:11500";
@@ -108,12 +116,12 @@ final class NodesCommand {
                     "LENDS", "CPU", "ACCELERATORS", "MODELS", "LAST HEARTBEAT");
             for (JsonNode n : nodes) {
                 double cpu = n.path("cpu_load").asDouble(-1);
-                java.util.List<String> acc = new java.util.ArrayList<>();
+                List<String> acc = new ArrayList<>();
                 for (JsonNode a : n.path("accelerators")) {
                     acc.add(a.path("name").asText() + (a.path("memory").asLong() > 0
                             ? String.format(Locale.ROOT, " %.0fG", a.path("memory").asLong() / 1073741824.0) : ""));
                 }
-                java.util.List<String> models = new java.util.ArrayList<>();
+                List<String> models = new ArrayList<>();
                 for (JsonNode i : n.path("instances")) {
                     models.add(i.path("model").asText() + "=" + i.path("variant").asText());
                 }
@@ -157,7 +165,7 @@ final class NodesCommand {
 
         @Override
         public Integer call() throws Exception {
-            server.call("POST", "/api/nodes/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8) + "/drain");
+            server.call("POST", "/api/nodes/" + URLEncoder.encode(id, StandardCharsets.UTF_8) + "/drain");
             spec.commandLine().getOut().println("Node " + id + " is draining: it gets no new work.");
             return Main.OK;
         }
@@ -176,7 +184,7 @@ final class NodesCommand {
 
         @Override
         public Integer call() throws Exception {
-            server.call("POST", "/api/nodes/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8) + "/resume");
+            server.call("POST", "/api/nodes/" + URLEncoder.encode(id, StandardCharsets.UTF_8) + "/resume");
             spec.commandLine().getOut().println("Node " + id + " takes new work again.");
             return Main.OK;
         }
@@ -202,8 +210,8 @@ final class NodesCommand {
             if (instances < 0 || instances > 1000) {
                 throw new Main.UsageException("--instances is from 0 to 1000, not " + instances);
             }
-            JsonNode loads = server.call("POST", "/api/models/" + java.net.URLEncoder.encode(model,
-                    java.nio.charset.StandardCharsets.UTF_8) + "/warm", Json.MAPPER.createObjectNode().put("instances", instances));
+            JsonNode loads = server.call("POST", "/api/models/" + URLEncoder.encode(model,
+                    StandardCharsets.UTF_8) + "/warm", Json.MAPPER.createObjectNode().put("instances", instances));
             PrintWriter out = spec.commandLine().getOut();
             for (JsonNode l : loads) {
                 out.println("Asked node " + l.path("node").asText() + " to load " + l.path("variant").asText() + ".");

@@ -2,20 +2,36 @@
 package io.puhui.cli;
 
 import io.puhui.server.gateway.Gateway;
+import io.puhui.server.node.Agent;
 import io.puhui.server.node.Supervisor;
 import io.puhui.server.node.WorkerSpec;
+import io.puhui.server.node.scene.SceneDetector;
+import io.puhui.server.node.scene.ScenePolicy;
+import io.puhui.server.pool.AgentEndpoint;
+import io.puhui.server.pool.Cascade;
+import io.puhui.server.pool.EndpointPool;
+import io.puhui.server.pool.NodeRegistry;
+import io.puhui.server.pool.Tier;
+import io.puhui.server.store.SecretBox;
 import io.puhui.server.worker.WorkerConfig;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -96,7 +112,7 @@ final class ServeCommand implements Callable<Integer> {
         if (!(heartbeat >= 0.2) || heartbeat > 300) {
             throw new Main.UsageException("--heartbeat must be between 0.2 and 300 seconds");
         }
-        io.puhui.server.pool.Tier ownTier = Main.tier("--tier", tier);
+        Tier ownTier = Main.tier("--tier", tier);
         if (!(cascadeMean > 0 && cascadeMean <= 1) || !(cascadeMin > 0 && cascadeMin <= 1)) {
             throw new Main.UsageException("--cascade-mean and --cascade-min are probabilities above 0 and at most 1");
         }
@@ -106,19 +122,19 @@ final class ServeCommand implements Callable<Integer> {
         if (quality != null && !(quality >= 0 && quality <= 1)) {
             throw new Main.UsageException("--quality is a score from 0 to 1, not " + quality);
         }
-        Map<String, io.puhui.server.pool.Cascade.Thresholds> byFamily = new LinkedHashMap<>();
+        Map<String, Cascade.Thresholds> byFamily = new LinkedHashMap<>();
         for (String f : cascadeFor) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(.+)=([0-9.]+),([0-9.]+)").matcher(f.trim());
+            Matcher m = Pattern.compile("(.+)=([0-9.]+),([0-9.]+)").matcher(f.trim());
             double mean = m.matches() ? Double.parseDouble(m.group(2)) : -1;
             double min = m.matches() ? Double.parseDouble(m.group(3)) : -1;
             if (!m.matches() || !(mean > 0 && mean <= 1) || !(min > 0 && min <= 1)) {
                 throw new Main.UsageException("--cascade-for takes MODEL=MEAN,MIN with two probabilities above 0 and at "
                         + "most 1, e.g. qwen2.5=0.6,0.02; not '" + f + "'");
             }
-            byFamily.put(m.group(1), new io.puhui.server.pool.Cascade.Thresholds(Math.log(mean), Math.log(min), 16));
+            byFamily.put(m.group(1), new Cascade.Thresholds(Math.log(mean), Math.log(min), 16));
         }
         Gateway.Routing routing = new Gateway.Routing(ownTier, cascade
-                ? new io.puhui.server.pool.Cascade.Thresholds(Math.log(cascadeMean), Math.log(cascadeMin), 16) : null,
+                ? new Cascade.Thresholds(Math.log(cascadeMean), Math.log(cascadeMin), 16) : null,
                 quality, watts, byFamily);
         PrintWriter out = spec.commandLine().getOut();
         Path home = PuhuiHome.resolve();
@@ -148,11 +164,11 @@ final class ServeCommand implements Callable<Integer> {
             Supervisor supervisor = new Supervisor(WorkerLaunch.command(), home.resolve("logs"), budget,
                     Clock.systemUTC());
             Gateway gateway;
-            io.puhui.server.pool.AgentEndpoint pool = new io.puhui.server.pool.AgentEndpoint(
-                    new io.puhui.server.pool.NodeRegistry(Clock.systemUTC(), java.time.Duration.ofMillis((long) (heartbeat * 1000))),
+            AgentEndpoint pool = new AgentEndpoint(
+                    new NodeRegistry(Clock.systemUTC(), Duration.ofMillis((long) (heartbeat * 1000))),
                     store.db.joinTokens());
-            io.puhui.server.pool.EndpointPool endpoints = new io.puhui.server.pool.EndpointPool(
-                    store.db.endpoints()::list, io.puhui.server.store.SecretBox.forHome(home), java.time.Duration.ofSeconds(10));
+            EndpointPool endpoints = new EndpointPool(
+                    store.db.endpoints()::list, SecretBox.forHome(home), Duration.ofSeconds(10));
             try {
                 gateway = new Gateway(host, port, decoding.maxBody, specs, supervisor,
                         store.access(!loopback || store.activeKeys() > 0), pool, endpoints).routing(routing).start();
@@ -162,12 +178,12 @@ final class ServeCommand implements Callable<Integer> {
                 supervisor.close();
                 throw new Main.UsageException("cannot listen on " + host + ":" + port + ": " + rootMessage(e));
             }
-            io.puhui.server.node.Agent agent = embeddedAgent(home, gateway.port(), pool, ownTier);
+            Agent agent = embeddedAgent(home, gateway.port(), pool, ownTier);
             Thread.ofVirtual().name("embedded-agent").start(() -> {
                 try {
                     agent.run();
                 } catch (Exception e) {
-                    org.slf4j.LoggerFactory.getLogger("agent").warn("the embedded agent stopped: {}", e.getMessage());
+                    LoggerFactory.getLogger("agent").warn("the embedded agent stopped: {}", e.getMessage());
                 }
             });
             CountDownLatch stopped = new CountDownLatch(1);
@@ -180,7 +196,7 @@ final class ServeCommand implements Callable<Integer> {
                 // stop taking requests, then end the workers, then the database
                 try {
                     Files.deleteIfExists(urlFile);
-                } catch (java.io.IOException ignored) {
+                } catch (IOException ignored) {
                     // a stale file points at a port nobody answers on: the commands say so
                 }
                 agent.close();
@@ -202,18 +218,18 @@ final class ServeCommand implements Callable<Integer> {
      * This server as a node of its own pool: the same agent and WebSocket path remote nodes take, with a token
      * valid in this process only, so its scene is reported and respected like theirs.
      */
-    private io.puhui.server.node.Agent embeddedAgent(Path home, int port, io.puhui.server.pool.AgentEndpoint pool,
-                                                     io.puhui.server.pool.Tier tier) throws java.io.IOException {
+    private Agent embeddedAgent(Path home, int port, AgentEndpoint pool,
+                                                     Tier tier) throws IOException {
         String nodeId = AgentCommand.nodeId(home.resolve("node-id"));
         String target = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
-        java.net.URI self = java.net.URI.create("http://" + (target.contains(":") ? "[" + target + "]" : target) + ":" + port);
-        io.puhui.server.node.scene.SceneDetector detector = ThisMachine.sceneDetector(home);
+        URI self = URI.create("http://" + (target.contains(":") ? "[" + target + "]" : target) + ":" + port);
+        SceneDetector detector = ThisMachine.sceneDetector(home);
         long memory = ThisMachine.memoryBytes();
         String name = InetAddress.getLocalHost().getHostName() + " (serve)";
-        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger("agent");
-        return new io.puhui.server.node.Agent(new io.puhui.server.node.Agent.Config(self, pool.localToken(tier, nodeId), nodeId,
+        Logger log = LoggerFactory.getLogger("agent");
+        return new Agent(new Agent.Config(self, pool.localToken(tier, nodeId), nodeId,
                 name, Runtime.getRuntime().availableProcessors(), memory, watts), detector,
-                io.puhui.server.node.scene.ScenePolicy.defaults(), log::info);
+                ScenePolicy.defaults(), log::info);
     }
 
     private static String rootMessage(Throwable e) {

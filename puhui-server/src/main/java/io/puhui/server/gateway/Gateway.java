@@ -12,18 +12,46 @@ import io.puhui.server.api.ApiException;
 import io.puhui.server.api.HttpErrors;
 import io.puhui.server.api.Json;
 import io.puhui.server.node.KeepAlive;
+import io.puhui.server.node.ModelFormat;
 import io.puhui.server.node.Supervisor;
 import io.puhui.server.node.WorkerProcess;
 import io.puhui.server.node.WorkerSpec;
+import io.puhui.server.node.scene.Scene;
+import io.puhui.server.pool.AgentEndpoint;
+import io.puhui.server.pool.Candidate;
+import io.puhui.server.pool.Cascade;
+import io.puhui.server.pool.EndpointPool;
+import io.puhui.server.pool.NodeInstance;
+import io.puhui.server.pool.NodeRegistry;
+import io.puhui.server.pool.RouteLog;
+import io.puhui.server.pool.RouteRequest;
+import io.puhui.server.pool.Router;
+import io.puhui.server.pool.SpeedBook;
+import io.puhui.server.pool.Tier;
+import io.puhui.server.tunnel.Tunnel;
 import io.puhui.server.worker.WorkerServer;
+import java.io.BufferedReader;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +60,8 @@ public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
     private final ModelDirectory models;
-    private final io.puhui.server.pool.EndpointPool endpoints;
-    private final io.puhui.server.pool.AgentEndpoint pool;
+    private final EndpointPool endpoints;
+    private final AgentEndpoint pool;
     private volatile Routing routing = Routing.DEFAULT;
 
     /**
@@ -47,16 +75,16 @@ public final class Gateway implements AutoCloseable {
      * @param watts   this server's power while generating; 0 for its tier's default
      * @param cascadeByModel thresholds of the model families that have their own; the others take {@code cascade}
      */
-    public record Routing(io.puhui.server.pool.Tier tier, io.puhui.server.pool.Cascade.Thresholds cascade, Double quality,
-                          double watts, Map<String, io.puhui.server.pool.Cascade.Thresholds> cascadeByModel) {
-        public static final Routing DEFAULT = new Routing(io.puhui.server.pool.Tier.EDGE, null, null, 0, Map.of());
+    public record Routing(Tier tier, Cascade.Thresholds cascade, Double quality,
+                          double watts, Map<String, Cascade.Thresholds> cascadeByModel) {
+        public static final Routing DEFAULT = new Routing(Tier.EDGE, null, null, 0, Map.of());
 
         public Routing {
             cascadeByModel = Map.copyOf(cascadeByModel);
         }
 
         /** The cascade's thresholds for a model family, or null when its requests are not cascaded. */
-        public io.puhui.server.pool.Cascade.Thresholds cascadeFor(String model) {
+        public Cascade.Thresholds cascadeFor(String model) {
             return cascadeByModel.getOrDefault(model, cascade);
         }
     }
@@ -66,9 +94,9 @@ public final class Gateway implements AutoCloseable {
         return this;
     }
 
-    private final io.puhui.server.pool.Router router = new io.puhui.server.pool.Router();
-    private final io.puhui.server.pool.RouteLog routes = new io.puhui.server.pool.RouteLog(1000);
-    private final io.puhui.server.pool.SpeedBook speeds = new io.puhui.server.pool.SpeedBook(0.3);
+    private final Router router = new Router();
+    private final RouteLog routes = new RouteLog(1000);
+    private final SpeedBook speeds = new SpeedBook(0.3);
     private final Supervisor supervisor;
     private final Access access;
     private final GatewayMetrics metrics;
@@ -86,7 +114,7 @@ public final class Gateway implements AutoCloseable {
      * check). With {@code endpoints}: a model no local file serves is relayed to a healthy endpoint of it.
      */
     public Gateway(String host, int port, long maxBodyBytes, ModelDirectory models, Supervisor supervisor,
-                   Access access, io.puhui.server.pool.AgentEndpoint pool, io.puhui.server.pool.EndpointPool endpoints) {
+                   Access access, AgentEndpoint pool, EndpointPool endpoints) {
         this.endpoints = endpoints;
         this.pool = pool;
         this.models = models;
@@ -120,7 +148,7 @@ public final class Gateway implements AutoCloseable {
                     throw ApiException.badRequest("limit", "limit must be a whole number from 1 to 1000");
                 }
                 ArrayNode out = Json.MAPPER.createArrayNode();
-                for (io.puhui.server.pool.RouteLog.Entry e : routes.recent(limit)) {
+                for (RouteLog.Entry e : routes.recent(limit)) {
                     ObjectNode o = out.addObject().put("at", e.at().toString()).put("request_id", e.requestId())
                             .put("tenant", e.tenant()).put("model", e.model()).put("tier", e.tier())
                             .put("target", e.target()).put("reason", e.reason());
@@ -192,10 +220,10 @@ public final class Gateway implements AutoCloseable {
             throw ApiException.badRequest("model", "'model' is required: one of " + models.names());
         }
         String model = m.asText();
-        java.util.Optional<WorkerSpec> local = models.find(model);
-        java.util.List<io.puhui.server.pool.EndpointPool.Target> remote = endpoints == null ? java.util.List.of()
+        Optional<WorkerSpec> local = models.find(model);
+        List<EndpointPool.Target> remote = endpoints == null ? List.of()
                 : endpoints.healthy(model);
-        java.util.List<io.puhui.server.pool.Candidate> nodes = nodeCandidates(model);
+        List<Candidate> nodes = nodeCandidates(model);
         boolean constrained = ctx.header("x-puhui-locality") != null || ctx.header("x-puhui-max-latency-ms") != null
                 || ctx.header("x-puhui-min-quality") != null;
         if (local.isEmpty() && remote.isEmpty() && nodes.isEmpty()) {
@@ -219,36 +247,36 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The pool nodes (other than this server's own) that hold a variant of {@code model}, as router candidates. */
-    private java.util.List<io.puhui.server.pool.Candidate> nodeCandidates(String model) {
-        java.util.List<io.puhui.server.pool.Candidate> out = new java.util.ArrayList<>();
+    private List<Candidate> nodeCandidates(String model) {
+        List<Candidate> out = new ArrayList<>();
         if (pool == null) {
             return out;
         }
-        String self = pool.localNode().map(io.puhui.server.pool.NodeRegistry.NodeInfo::id).orElse("");
-        for (io.puhui.server.pool.NodeRegistry.NodeInfo n : pool.registry().list()) {
+        String self = pool.localNode().map(NodeRegistry.NodeInfo::id).orElse("");
+        for (NodeRegistry.NodeInfo n : pool.registry().list()) {
             if (n.id().equals(self) || pool.tunnel(n.id()).isEmpty()) {
                 continue;
             }
-            io.puhui.server.node.scene.Scene scene;
+            Scene scene;
             try {
-                scene = io.puhui.server.node.scene.Scene.valueOf(n.scene());
+                scene = Scene.valueOf(n.scene());
             } catch (IllegalArgumentException notYet) {
                 scene = null;
             }
-            io.puhui.server.pool.Candidate.NodeState state = switch (n.state()) {
-                case READY -> io.puhui.server.pool.Candidate.NodeState.READY;
-                case DRAINING -> io.puhui.server.pool.Candidate.NodeState.DRAINING;
-                case LOST -> io.puhui.server.pool.Candidate.NodeState.LOST;
+            Candidate.NodeState state = switch (n.state()) {
+                case READY -> Candidate.NodeState.READY;
+                case DRAINING -> Candidate.NodeState.DRAINING;
+                case LOST -> Candidate.NodeState.LOST;
             };
             int streams = pool.activeStreams(n.id());
-            for (io.puhui.server.pool.NodeInstance i : n.instances()) {
+            for (NodeInstance i : n.instances()) {
                 if (!i.model().equals(model)) {
                     continue;
                 }
                 String key = n.id() + "/" + i.variant();
                 double tps = speeds.decodeTps(key, i.decodeTps());
                 // energy per token from the node's power profile: its draw over its speed
-                out.add(new io.puhui.server.pool.Candidate(key, n.name(), n.tier(), model, i.variant(), i.quality(),
+                out.add(new Candidate(key, n.name(), n.tier(), model, i.variant(), i.quality(),
                         state, scene, "", tps, i.prefillTps(), Math.max(0, streams - i.slots()), i.slots(), n.watts() / tps));
             }
         }
@@ -261,14 +289,14 @@ public final class Gateway implements AutoCloseable {
      * worker broke) is left out and the request routed again, so that it is not lost.
      */
     private void route(Context ctx, String endpoint, String path, byte[] body, JsonNode json, Access.Caller caller,
-                       String model, java.util.Optional<WorkerSpec> local,
-                       java.util.List<io.puhui.server.pool.EndpointPool.Target> remote,
-                       java.util.List<io.puhui.server.pool.Candidate> nodes, long t0) throws Exception {
-        io.puhui.server.pool.RouteRequest rr = new io.puhui.server.pool.RouteRequest(model,
-                io.puhui.server.pool.RouteRequest.parseLocality(ctx.header("x-puhui-locality")),
-                io.puhui.server.pool.RouteRequest.parseMaxLatency(ctx.header("x-puhui-max-latency-ms")),
-                io.puhui.server.pool.RouteRequest.parseMinQuality(ctx.header("x-puhui-min-quality")),
-                caller.tenant(), java.util.Set.of(), Math.max(1, body.length / 4),
+                       String model, Optional<WorkerSpec> local,
+                       List<EndpointPool.Target> remote,
+                       List<Candidate> nodes, long t0) throws Exception {
+        RouteRequest rr = new RouteRequest(model,
+                RouteRequest.parseLocality(ctx.header("x-puhui-locality")),
+                RouteRequest.parseMaxLatency(ctx.header("x-puhui-max-latency-ms")),
+                RouteRequest.parseMinQuality(ctx.header("x-puhui-min-quality")),
+                caller.tenant(), Set.of(), Math.max(1, body.length / 4),
                 Math.max(1, json.path("max_completion_tokens").asInt(json.path("max_tokens").asInt(256))));
         String cascadeMode = ctx.header("x-puhui-cascade-mode");
         if (cascadeMode != null && !cascadeMode.equals("hold") && !cascadeMode.equals("restart")) {
@@ -276,37 +304,37 @@ public final class Gateway implements AutoCloseable {
                     "x-puhui-cascade-mode must be hold (the first tokens wait for the verdict) or restart (they flow at "
                             + "once and an escalation restarts the stream), not '" + cascadeMode + "'");
         }
-        java.util.List<io.puhui.server.pool.Candidate> candidates = new java.util.ArrayList<>();
-        io.puhui.server.pool.Tier own = routing.tier();
+        List<Candidate> candidates = new ArrayList<>();
+        Tier own = routing.tier();
         if (local.isPresent()) {
             // This server's own node, as its embedded agent last reported it: a scene that lends nothing (a game
             // on this device) keeps requests off it; callers without a key count as its owner.
-            io.puhui.server.node.scene.Scene scene = null;
-            io.puhui.server.pool.Candidate.NodeState state = io.puhui.server.pool.Candidate.NodeState.READY;
+            Scene scene = null;
+            Candidate.NodeState state = Candidate.NodeState.READY;
             if (pool != null) {
                 var self = pool.localNode();
                 if (self.isPresent()) {
                     try {
-                        scene = io.puhui.server.node.scene.Scene.valueOf(self.get().scene());
+                        scene = Scene.valueOf(self.get().scene());
                     } catch (IllegalArgumentException notYet) {
                         scene = null;
                     }
-                    if (self.get().state() == io.puhui.server.pool.NodeRegistry.State.DRAINING) {
-                        state = io.puhui.server.pool.Candidate.NodeState.DRAINING;
+                    if (self.get().state() == NodeRegistry.State.DRAINING) {
+                        state = Candidate.NodeState.DRAINING;
                     }
                 }
             }
             double quality = routing.quality() != null ? routing.quality()
-                    : io.puhui.server.pool.NodeInstance.qualityPrior(io.puhui.server.node.ModelFormat.of(local.get().path()));
-            double tps = own == io.puhui.server.pool.Tier.CLOUD ? 60 : 25;
+                    : NodeInstance.qualityPrior(ModelFormat.of(local.get().path()));
+            double tps = own == Tier.CLOUD ? 60 : 25;
             double watts = routing.watts() > 0 ? routing.watts() : own.defaultWatts();
-            candidates.add(new io.puhui.server.pool.Candidate("local", "this server", own, model, model, quality,
+            candidates.add(new Candidate("local", "this server", own, model, model, quality,
                     state, scene, "local", tps, 400, 0, 1, watts / tps));
         }
-        for (io.puhui.server.pool.EndpointPool.Target t : remote) {
+        for (EndpointPool.Target t : remote) {
             var e = t.endpoint();
-            candidates.add(new io.puhui.server.pool.Candidate(e.id(), "endpoint " + e.id(), e.tier(), model,
-                    e.upstreamModel(), 1.0, io.puhui.server.pool.Candidate.NodeState.READY, null, "", 60, 3000, 0, 32,
+            candidates.add(new Candidate(e.id(), "endpoint " + e.id(), e.tier(), model,
+                    e.upstreamModel(), 1.0, Candidate.NodeState.READY, null, "", 60, 3000, 0, 32,
                     joulesPerToken(e.tier())));
         }
         candidates.addAll(nodes);
@@ -314,25 +342,25 @@ public final class Gateway implements AutoCloseable {
         if (pool != null) {
             pool.demand().record(model);
         }
-        java.util.List<String> failures = new java.util.ArrayList<>();
+        List<String> failures = new ArrayList<>();
         while (true) {
-            io.puhui.server.pool.Router.Route r;
+            Router.Route r;
             try {
                 r = router.route(rr, candidates);
-            } catch (io.puhui.server.pool.Router.NoRouteException e) {
+            } catch (Router.NoRouteException e) {
                 throw ApiException.unavailable(failures.isEmpty() ? e.getMessage()
                         : e.getMessage() + " (after " + String.join("; ", failures) + ")");
             }
             String reason = failures.isEmpty() ? r.reason() : r.reason() + "; retried after " + failures.size()
                     + " failed instance(s)";
             ctx.header("x-puhui-route", reason);
-            metrics.routed(model, r.chosen().tier().name().toLowerCase(java.util.Locale.ROOT));
+            metrics.routed(model, r.chosen().tier().name().toLowerCase(Locale.ROOT));
             Req q = new Req(endpoint, path, body, json, caller, model, requestId, local, remote, t0, cascadeMode);
-            io.puhui.server.pool.Candidate chosen = r.chosen();
+            Candidate chosen = r.chosen();
             ctx.attribute(SERVED_AT, chosen.tier());
-            java.util.Optional<io.puhui.server.pool.Candidate> larger = routing.cascadeFor(model) == null || remote.stream()
+            Optional<Candidate> larger = routing.cascadeFor(model) == null || remote.stream()
                     .anyMatch(t -> t.endpoint().id().equals(chosen.instance()))
-                    ? java.util.Optional.empty() : larger(rr, chosen, candidates);
+                    ? Optional.empty() : larger(rr, chosen, candidates);
             if (larger.isPresent()) {
                 if (json.path("stream").asBoolean(false)) {
                     cascadeStreamed(ctx, q, chosen, larger.get());
@@ -341,8 +369,8 @@ public final class Gateway implements AutoCloseable {
                 }
                 return;
             }
-            routes.add(new io.puhui.server.pool.RouteLog.Entry(java.time.Instant.now(), requestId,
-                    caller.tenant(), model, chosen.tier().name().toLowerCase(java.util.Locale.ROOT),
+            routes.add(new RouteLog.Entry(Instant.now(), requestId,
+                    caller.tenant(), model, chosen.tier().name().toLowerCase(Locale.ROOT),
                     chosen.node() + "/" + chosen.variant(), reason, null));
             if (nodes.contains(chosen)) {
                 String failure = relayToNode(ctx, chosen, endpoint, path, body, json, caller, model, t0);
@@ -362,8 +390,8 @@ public final class Gateway implements AutoCloseable {
 
     /** One routed request, as the relaying steps need it. */
     private record Req(String endpoint, String path, byte[] body, JsonNode json, Access.Caller caller, String model,
-                       String requestId, java.util.Optional<WorkerSpec> local,
-                       java.util.List<io.puhui.server.pool.EndpointPool.Target> remote, long t0, String cascadeMode) {
+                       String requestId, Optional<WorkerSpec> local,
+                       List<EndpointPool.Target> remote, long t0, String cascadeMode) {
     }
 
     /**
@@ -372,29 +400,29 @@ public final class Gateway implements AutoCloseable {
      * Empty when there is none (the small one is already the best the request may use: escalating to a copy of
      * the same quality would only cost more).
      */
-    private java.util.Optional<io.puhui.server.pool.Candidate> larger(io.puhui.server.pool.RouteRequest rr,
-            io.puhui.server.pool.Candidate small, java.util.List<io.puhui.server.pool.Candidate> candidates) {
-        java.util.List<io.puhui.server.pool.Candidate> above = candidates.stream()
+    private Optional<Candidate> larger(RouteRequest rr,
+            Candidate small, List<Candidate> candidates) {
+        List<Candidate> above = candidates.stream()
                 .filter(c -> c.tier().compareTo(small.tier()) > 0 && c.quality() > small.quality()).toList();
-        double best = above.stream().mapToDouble(io.puhui.server.pool.Candidate::quality).max().orElse(-1);
-        for (java.util.List<io.puhui.server.pool.Candidate> pick : java.util.List.of(
+        double best = above.stream().mapToDouble(Candidate::quality).max().orElse(-1);
+        for (List<Candidate> pick : List.of(
                 above.stream().filter(c -> c.quality() == best).toList(), above)) {
             try {
-                return java.util.Optional.of(router.route(rr, pick).chosen());
-            } catch (io.puhui.server.pool.Router.NoRouteException none) {
+                return Optional.of(router.route(rr, pick).chosen());
+            } catch (Router.NoRouteException none) {
                 // next: any larger one the request may use
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     /** Relays the whole request to the instance, whichever kind it is. */
-    private void relay(Context ctx, Req q, io.puhui.server.pool.Candidate c) throws Exception {
+    private void relay(Context ctx, Req q, Candidate c) throws Exception {
         if (c.instance().equals("local")) {
             relayLocal(ctx, q.endpoint(), q.path(), q.body(), q.json(), q.caller(), q.model(), q.local().orElseThrow(), q.t0());
             return;
         }
-        java.util.Optional<io.puhui.server.pool.EndpointPool.Target> e = q.remote().stream()
+        Optional<EndpointPool.Target> e = q.remote().stream()
                 .filter(x -> x.endpoint().id().equals(c.instance())).findFirst();
         if (e.isPresent()) {
             relayToEndpoint(ctx, e.get(), q.endpoint(), q.path(), q.json(), q.caller(), q.model(), q.t0());
@@ -411,7 +439,7 @@ public final class Gateway implements AutoCloseable {
      * small variant's answer before deciding). Closing the answer lets the instance go; an IOException means it
      * could not answer.
      */
-    private Answer open(Req q, io.puhui.server.pool.Candidate c, byte[] body) throws IOException {
+    private Answer open(Req q, Candidate c, byte[] body) throws IOException {
         Map<String, String> headers = Map.of("x-puhui-tenant", q.caller().tenant(), "x-request-id", q.requestId());
         if (c.instance().equals("local")) {
             WorkerProcess w = supervisor.acquire(q.local().orElseThrow(), null);
@@ -428,7 +456,7 @@ public final class Gateway implements AutoCloseable {
             }
         }
         String nodeId = c.instance().substring(0, c.instance().indexOf('/'));
-        io.puhui.server.tunnel.Tunnel tunnel = pool == null ? null : pool.tunnel(nodeId).orElse(null);
+        Tunnel tunnel = pool == null ? null : pool.tunnel(nodeId).orElse(null);
         if (tunnel == null) {
             throw new IOException("the node " + c.node() + " is not connected");
         }
@@ -440,10 +468,10 @@ public final class Gateway implements AutoCloseable {
      * ended with an error event after part of it was sent), or why the node failed before the client saw
      * anything, for the caller to route the request again.
      */
-    private String relayToNode(Context ctx, io.puhui.server.pool.Candidate c, String endpoint, String path, byte[] body,
+    private String relayToNode(Context ctx, Candidate c, String endpoint, String path, byte[] body,
                                JsonNode json, Access.Caller caller, String model, long t0) throws IOException {
         String nodeId = c.instance().substring(0, c.instance().indexOf('/'));
-        java.util.Optional<io.puhui.server.tunnel.Tunnel> tunnel = pool.tunnel(nodeId);
+        Optional<Tunnel> tunnel = pool.tunnel(nodeId);
         if (tunnel.isEmpty()) {
             return "its connection closed";
         }
@@ -453,7 +481,7 @@ public final class Gateway implements AutoCloseable {
         Outcome outcome = new Outcome();
         boolean retry = false;
         try {
-            io.puhui.server.tunnel.Tunnel.Stream s;
+            Tunnel.Stream s;
             try {
                 s = tunnel.get().open(path, Map.of("x-puhui-tenant", caller.tenant(), "x-request-id", requestId),
                         body, NODE_ANSWER_TIMEOUT);
@@ -497,8 +525,8 @@ public final class Gateway implements AutoCloseable {
      */
     private void recordUsage(Context ctx, Access.Usage u) {
         access.record(u);
-        io.puhui.server.pool.Tier tier = ctx.attribute(SERVED_AT);
-        metrics.served(u.model(), (tier != null ? tier : routing.tier()).name().toLowerCase(java.util.Locale.ROOT),
+        Tier tier = ctx.attribute(SERVED_AT);
+        metrics.served(u.model(), (tier != null ? tier : routing.tier()).name().toLowerCase(Locale.ROOT),
                 u.completionTokens());
     }
 
@@ -525,25 +553,25 @@ public final class Gateway implements AutoCloseable {
      * the start, without log-probabilities unless the client asked; an escalated one is dropped (closing it
      * frees the small variant's slot) and the larger variant's stream is relayed instead.
      */
-    private void cascadeStreamed(Context ctx, Req q, io.puhui.server.pool.Candidate small,
-                                 io.puhui.server.pool.Candidate larger) throws Exception {
+    private void cascadeStreamed(Context ctx, Req q, Candidate small,
+                                 Candidate larger) throws Exception {
         boolean chat = q.path().endsWith("/chat/completions");
         JsonNode json = q.json();
         boolean clientLogprobs = chat ? json.path("logprobs").asBoolean(false) : json.hasNonNull("logprobs");
         ObjectNode probe = withLogprobs(json, chat, clientLogprobs);
-        io.puhui.server.pool.Cascade.Thresholds thresholds = routing.cascadeFor(q.model());
+        Cascade.Thresholds thresholds = routing.cascadeFor(q.model());
         int k = thresholds.holdBack();
         boolean restart = "restart".equals(q.cascadeMode());
         OutputStream early = null;
         Answer x = null;
-        java.util.List<String> held = new java.util.ArrayList<>();
-        java.util.List<Double> seen = new java.util.ArrayList<>();
-        java.io.BufferedReader events = null;
+        List<String> held = new ArrayList<>();
+        List<Double> seen = new ArrayList<>();
+        BufferedReader events = null;
         boolean ended = false;
         try {
             x = open(q, small, Json.write(probe).getBytes(StandardCharsets.UTF_8));
             if (x.status() == 200) {
-                events = new java.io.BufferedReader(new java.io.InputStreamReader(x.body(), StandardCharsets.UTF_8));
+                events = new BufferedReader(new InputStreamReader(x.body(), StandardCharsets.UTF_8));
                 StringBuilder ev = new StringBuilder();
                 while (seen.size() < k) {
                     String line = events.readLine();
@@ -587,9 +615,9 @@ public final class Gateway implements AutoCloseable {
             events = null;
         }
         double[] lps = seen.stream().mapToDouble(Double::doubleValue).toArray();
-        io.puhui.server.pool.Cascade.Decision d = events == null
-                ? new io.puhui.server.pool.Cascade.Decision(true, Double.NaN, Double.NaN, 0, "escalated: the small variant failed")
-                : io.puhui.server.pool.Cascade.decide(lps, thresholds);
+        Cascade.Decision d = events == null
+                ? new Cascade.Decision(true, Double.NaN, Double.NaN, 0, "escalated: the small variant failed")
+                : Cascade.decide(lps, thresholds);
         metrics.cascade(q.model(), d.escalate());
         if (restart) {
             cascadeRestart(ctx, q, small, larger, x, events, held, ended, clientLogprobs, d, lps.length);
@@ -618,10 +646,10 @@ public final class Gateway implements AutoCloseable {
      * {@code data} names the larger variant and the reason), which tells it to drop what it has shown, and then
      * the larger variant's stream from its start.
      */
-    private void cascadeRestart(Context ctx, Req q, io.puhui.server.pool.Candidate small,
-                                io.puhui.server.pool.Candidate larger, Answer x, java.io.BufferedReader events,
-                                java.util.List<String> held, boolean ended, boolean clientLogprobs,
-                                io.puhui.server.pool.Cascade.Decision d, int tokens) throws Exception {
+    private void cascadeRestart(Context ctx, Req q, Candidate small,
+                                Candidate larger, Answer x, BufferedReader events,
+                                List<String> held, boolean ended, boolean clientLogprobs,
+                                Cascade.Decision d, int tokens) throws Exception {
         recordCascade(q, d, small, larger);
         if (held.isEmpty()) {
             // nothing went out (the small variant failed at once): the larger one answers as if asked first
@@ -656,8 +684,8 @@ public final class Gateway implements AutoCloseable {
      * Streams a kept small answer to its end and records its usage: the held events first (unless they went out
      * already, in restart mode), then the rest of the stream, without log-probabilities the client did not ask for.
      */
-    private void streamKept(Context ctx, Req q, Answer x, java.io.BufferedReader events, boolean ended,
-                            boolean clientLogprobs, java.util.List<String> held, boolean heldUnsent) {
+    private void streamKept(Context ctx, Req q, Answer x, BufferedReader events, boolean ended,
+                            boolean clientLogprobs, List<String> held, boolean heldUnsent) {
         int status = 200;
         UsageScanner usage = new UsageScanner();
         try (Answer done = x) {
@@ -695,8 +723,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** How {@code x-puhui-route} names an instance: {@code tier:node/variant}. */
-    private static String describe(io.puhui.server.pool.Candidate c) {
-        return c.tier().name().toLowerCase(java.util.Locale.ROOT) + ":" + c.node() + "/" + c.variant();
+    private static String describe(Candidate c) {
+        return c.tier().name().toLowerCase(Locale.ROOT) + ":" + c.node() + "/" + c.variant();
     }
 
     /** The request as the small variant gets it in a cascade: with the log-probabilities the decision reads. */
@@ -711,12 +739,12 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** A cascade's decision in the route log: kept on the small variant, or escalated to the larger one. */
-    private void recordCascade(Req q, io.puhui.server.pool.Cascade.Decision d, io.puhui.server.pool.Candidate small,
-                               io.puhui.server.pool.Candidate larger) {
-        io.puhui.server.pool.Candidate answered = d.escalate() ? larger : small;
+    private void recordCascade(Req q, Cascade.Decision d, Candidate small,
+                               Candidate larger) {
+        Candidate answered = d.escalate() ? larger : small;
         String from = small.node() + "/" + small.variant();
-        routes.add(new io.puhui.server.pool.RouteLog.Entry(java.time.Instant.now(), q.requestId(), q.caller().tenant(),
-                q.model(), answered.tier().name().toLowerCase(java.util.Locale.ROOT),
+        routes.add(new RouteLog.Entry(Instant.now(), q.requestId(), q.caller().tenant(),
+                q.model(), answered.tier().name().toLowerCase(Locale.ROOT),
                 answered.node() + "/" + answered.variant(), d.escalate() ? "escalated from " + from : "kept on " + from,
                 d.reason()));
     }
@@ -747,7 +775,7 @@ public final class Gateway implements AutoCloseable {
      * Energy per token of an endpoint, whose hardware Puhui does not see: its tier's power over 100 tokens/s,
      * a GPU server's speed on one of many batched streams.
      */
-    private static double joulesPerToken(io.puhui.server.pool.Tier tier) {
+    private static double joulesPerToken(Tier tier) {
         return tier.defaultWatts() / 100;
     }
 
@@ -755,8 +783,8 @@ public final class Gateway implements AutoCloseable {
      * The cascade: the small variant answers with its token log-probabilities; a confident answer is returned
      * (without the log-probabilities unless the client asked), an unsure one is sent to the larger variant.
      */
-    private void cascade(Context ctx, Req q, io.puhui.server.pool.Candidate small,
-                         io.puhui.server.pool.Candidate larger) throws Exception {
+    private void cascade(Context ctx, Req q, Candidate small,
+                         Candidate larger) throws Exception {
         boolean chat = q.path().endsWith("/chat/completions");
         JsonNode json = q.json();
         boolean clientLogprobs = chat ? json.path("logprobs").asBoolean(false) : json.hasNonNull("logprobs");
@@ -780,9 +808,9 @@ public final class Gateway implements AutoCloseable {
                 logprobs[i] = chat ? lp.get(i).path("logprob").asDouble() : lp.get(i).asDouble();
             }
         }
-        io.puhui.server.pool.Cascade.Decision d = smallAnswer == null
-                ? new io.puhui.server.pool.Cascade.Decision(true, Double.NaN, Double.NaN, 0, "escalated: the small variant failed")
-                : io.puhui.server.pool.Cascade.decide(logprobs, routing.cascadeFor(q.model()));
+        Cascade.Decision d = smallAnswer == null
+                ? new Cascade.Decision(true, Double.NaN, Double.NaN, 0, "escalated: the small variant failed")
+                : Cascade.decide(logprobs, routing.cascadeFor(q.model()));
         metrics.cascade(q.model(), d.escalate());
         ctx.header("x-puhui-cascade", d.reason());
         recordCascade(q, d, small, larger);
@@ -860,7 +888,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** Relays to an external OpenAI-compatible endpoint, the model renamed to its name there, bytes streamed back. */
-    private void relayToEndpoint(Context ctx, io.puhui.server.pool.EndpointPool.Target target, String endpointName,
+    private void relayToEndpoint(Context ctx, EndpointPool.Target target, String endpointName,
                                  String path, JsonNode json, Access.Caller caller, String model, long t0) {
         String requestId = requestId(ctx);
         ctx.header("x-request-id", requestId);
@@ -874,10 +902,10 @@ public final class Gateway implements AutoCloseable {
         if (stream && !clientWantsUsage) {
             body.withObject("stream_options").put("include_usage", true);
         }
-        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create(e.url() + (path.startsWith("/v1/") ? path.substring(3) : path)))
+        HttpRequest.Builder b = HttpRequest.newBuilder(
+                        URI.create(e.url() + (path.startsWith("/v1/") ? path.substring(3) : path)))
                 .header("Content-Type", "application/json")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(Json.write(body)));
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(body)));
         if (target.key() != null) {
             b.header("Authorization", "Bearer " + target.key());
         }
@@ -887,12 +915,12 @@ public final class Gateway implements AutoCloseable {
         int promptTokens = 0;
         int completionTokens = 0;
         try {
-            java.net.http.HttpResponse<InputStream> r = endpoints.http().send(b.build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> r = endpoints.http().send(b.build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
             status = r.statusCode();
             ctx.status(status);
             if (ctx.res().getHeader("x-puhui-route") == null) {
-                ctx.header("x-puhui-route", e.tier().name().toLowerCase(java.util.Locale.ROOT) + ":endpoint " + e.id()
+                ctx.header("x-puhui-route", e.tier().name().toLowerCase(Locale.ROOT) + ":endpoint " + e.id()
                         + "/" + e.upstreamModel());
             }
             r.headers().firstValue("content-type").ifPresent(ctx::contentType);
@@ -915,8 +943,8 @@ public final class Gateway implements AutoCloseable {
                     in.transferTo(out);
                     sent = true;
                 } else {
-                    java.io.BufferedReader events = new java.io.BufferedReader(
-                            new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+                    BufferedReader events = new BufferedReader(
+                            new InputStreamReader(in, StandardCharsets.UTF_8));
                     StringBuilder ev = new StringBuilder();
                     for (String line; (line = events.readLine()) != null; ) {
                         if (!line.isEmpty()) {
@@ -998,13 +1026,13 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** An upstream's answer, from a worker or over a node's tunnel; closing it lets the upstream go. */
-    private record Answer(int status, Map<String, String> headers, InputStream body, java.io.Closeable closer)
-            implements java.io.Closeable {
+    private record Answer(int status, Map<String, String> headers, InputStream body, Closeable closer)
+            implements Closeable {
         static Answer of(WorkerConnections.Exchange x) {
             return new Answer(x.status(), x.headers(), x.body(), x);
         }
 
-        static Answer of(io.puhui.server.tunnel.Tunnel.Stream s) {
+        static Answer of(Tunnel.Stream s) {
             return new Answer(s.head().status(), s.head().headers(), s.body(), s);
         }
 
@@ -1159,7 +1187,7 @@ public final class Gateway implements AutoCloseable {
         ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("object", "list");
         ArrayNode data = root.putArray("data");
-        java.util.Set<String> names = new java.util.LinkedHashSet<>(models.names());
+        Set<String> names = new LinkedHashSet<>(models.names());
         if (endpoints != null) {
             names.addAll(endpoints.models());
         }
@@ -1175,28 +1203,28 @@ public final class Gateway implements AutoCloseable {
      * (with the speed measured on them when there is one) and the endpoints.
      */
     private ArrayNode families() {
-        java.util.Map<String, ArrayNode> byModel = new java.util.TreeMap<>();
+        Map<String, ArrayNode> byModel = new TreeMap<>();
         for (String name : models.names()) {
             models.find(name).ifPresent(spec -> {
-                String format = io.puhui.server.node.ModelFormat.of(spec.path());
+                String format = ModelFormat.of(spec.path());
                 byModel.computeIfAbsent(name, k -> Json.MAPPER.createArrayNode()).addObject()
                         .put("variant", name).put("kind", "local").put("where", "this server")
-                        .put("tier", routing.tier().name().toLowerCase(java.util.Locale.ROOT)).put("state", "READY")
+                        .put("tier", routing.tier().name().toLowerCase(Locale.ROOT)).put("state", "READY")
                         .put("format", format).put("quality", routing.quality() != null ? routing.quality()
-                                : io.puhui.server.pool.NodeInstance.qualityPrior(format))
+                                : NodeInstance.qualityPrior(format))
                         .put("loaded", supervisor.running().stream().anyMatch(w -> w.spec().name().equals(name)));
             });
         }
         if (pool != null) {
-            String self = pool.localNode().map(io.puhui.server.pool.NodeRegistry.NodeInfo::id).orElse("");
-            for (io.puhui.server.pool.NodeRegistry.NodeInfo n : pool.registry().list()) {
+            String self = pool.localNode().map(NodeRegistry.NodeInfo::id).orElse("");
+            for (NodeRegistry.NodeInfo n : pool.registry().list()) {
                 if (n.id().equals(self)) {
                     continue;
                 }
-                for (io.puhui.server.pool.NodeInstance i : n.instances()) {
+                for (NodeInstance i : n.instances()) {
                     byModel.computeIfAbsent(i.model(), k -> Json.MAPPER.createArrayNode()).addObject()
                             .put("variant", i.variant()).put("kind", "node").put("where", n.name()).put("node", n.id())
-                            .put("tier", n.tier().name().toLowerCase(java.util.Locale.ROOT)).put("state", n.state().name())
+                            .put("tier", n.tier().name().toLowerCase(Locale.ROOT)).put("state", n.state().name())
                             .put("format", i.format()).put("quality", i.quality()).put("loaded", i.loaded())
                             .put("decode_tps", speeds.decodeTps(n.id() + "/" + i.variant(), i.decodeTps()));
                 }
@@ -1204,11 +1232,11 @@ public final class Gateway implements AutoCloseable {
         }
         if (endpoints != null) {
             for (String m : endpoints.models()) {
-                for (io.puhui.server.pool.EndpointPool.Target t : endpoints.healthy(m)) {
+                for (EndpointPool.Target t : endpoints.healthy(m)) {
                     byModel.computeIfAbsent(m, k -> Json.MAPPER.createArrayNode()).addObject()
                             .put("variant", t.endpoint().upstreamModel()).put("kind", "endpoint")
                             .put("where", t.endpoint().id() + " " + t.endpoint().url())
-                            .put("tier", t.endpoint().tier().name().toLowerCase(java.util.Locale.ROOT))
+                            .put("tier", t.endpoint().tier().name().toLowerCase(Locale.ROOT))
                             .put("state", "READY").put("quality", 1.0);
                 }
             }
@@ -1219,10 +1247,10 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The models the pool's nodes hold, whatever their state. */
-    private java.util.Set<String> poolModels() {
-        java.util.Set<String> out = new java.util.TreeSet<>();
+    private Set<String> poolModels() {
+        Set<String> out = new TreeSet<>();
         if (pool != null) {
-            for (io.puhui.server.pool.NodeRegistry.NodeInfo n : pool.registry().list()) {
+            for (NodeRegistry.NodeInfo n : pool.registry().list()) {
                 n.instances().forEach(i -> out.add(i.model()));
             }
         }

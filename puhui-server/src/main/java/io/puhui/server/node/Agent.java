@@ -5,27 +5,33 @@
 package io.puhui.server.node;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.puhui.server.api.Json;
+import io.puhui.server.node.scene.Scene;
 import io.puhui.server.node.scene.SceneDetector;
 import io.puhui.server.node.scene.ScenePolicy;
 import io.puhui.server.pool.NodeInstance;
+import io.puhui.server.pool.NodeResources;
 import io.puhui.server.tunnel.Sockets;
 import io.puhui.server.tunnel.TunnelHost;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.ByteBuffer;
-import java.util.List;
-import java.util.function.Supplier;
+import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 public final class Agent implements AutoCloseable {
 
@@ -56,7 +62,7 @@ public final class Agent implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Supplier<List<NodeInstance>> instances;
     private final TunnelHost.Handler handler;
-    private volatile java.util.function.BiConsumer<io.puhui.server.node.scene.Scene, ScenePolicy.Lending> onLending =
+    private volatile BiConsumer<Scene, ScenePolicy.Lending> onLending =
             (scene, l) -> { };
     private volatile Consumer<String> onLoad = model -> { };
     private volatile WebSocket socket;
@@ -83,7 +89,7 @@ public final class Agent implements AutoCloseable {
     }
 
     /** Called with what the node lends at every heartbeat, before it is sent: the node applies it. */
-    public Agent onLending(java.util.function.BiConsumer<io.puhui.server.node.scene.Scene, ScenePolicy.Lending> listener) {
+    public Agent onLending(BiConsumer<Scene, ScenePolicy.Lending> listener) {
         this.onLending = listener;
         return this;
     }
@@ -192,10 +198,10 @@ public final class Agent implements AutoCloseable {
     }
 
     private void resources(ObjectNode message) {
-        io.puhui.server.pool.NodeResources r = resources.read();
+        NodeResources r = resources.read();
         ObjectNode o = message.putObject("resources").put("cpu_load", r.cpuLoad()).put("memory_available", r.memoryAvailable());
         ArrayNode a = o.putArray("accelerators");
-        for (io.puhui.server.pool.NodeResources.Accelerator x : r.accelerators()) {
+        for (NodeResources.Accelerator x : r.accelerators()) {
             a.addObject().put("name", x.name()).put("vendor", x.vendor()).put("memory", x.memoryBytes())
                     .put("memory_used", x.memoryUsed()).put("utilization", x.utilization());
         }
@@ -214,7 +220,7 @@ public final class Agent implements AutoCloseable {
         while (e.getCause() != null && e.getCause() != e) {
             e = e.getCause();
         }
-        if (e instanceof java.net.ConnectException || e instanceof java.nio.channels.ClosedChannelException) {
+        if (e instanceof ConnectException || e instanceof ClosedChannelException) {
             return "nothing answers there (is `puhui serve` running at that address?)";
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
@@ -245,7 +251,7 @@ public final class Agent implements AutoCloseable {
                 try {
                     TunnelHost h = host.join();
                     if (h == null) {
-                        throw new java.io.IOException("this node takes no requests");
+                        throw new IOException("this node takes no requests");
                     }
                     h.receive(whole);
                 } catch (Exception e) {

@@ -10,10 +10,16 @@ import io.puhui.server.api.Json;
 import io.puhui.server.store.JoinTokens;
 import io.puhui.server.tunnel.Sockets;
 import io.puhui.server.tunnel.Tunnel;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -42,8 +48,8 @@ public final class AgentEndpoint implements AutoCloseable {
 
     private final NodeRegistry registry;
     private final JoinTokens tokens;
-    private final String localToken = "pjt-local-" + java.util.HexFormat.of().toHexDigits(new java.security.SecureRandom().nextLong())
-            + java.util.HexFormat.of().toHexDigits(new java.security.SecureRandom().nextLong());
+    private final String localToken = "pjt-local-" + HexFormat.of().toHexDigits(new SecureRandom().nextLong())
+            + HexFormat.of().toHexDigits(new SecureRandom().nextLong());
     private volatile Tier localTier = Tier.EDGE;
     private volatile String localNode;
     private final Map<String, String> nodeOfSession = new ConcurrentHashMap<>();
@@ -69,7 +75,7 @@ public final class AgentEndpoint implements AutoCloseable {
         this.registry = registry;
         this.tokens = tokens;
         long period = Math.max(200, registry.heartbeat().toMillis() / 2);
-        this.demand = new DemandMeter(java.time.Clock.systemUTC());
+        this.demand = new DemandMeter(Clock.systemUTC());
         sweeper.scheduleAtFixedRate(() -> {
             int lost = registry.sweep();
             if (lost > 0) {
@@ -111,7 +117,7 @@ public final class AgentEndpoint implements AutoCloseable {
                 link.socket().sendText(Json.MAPPER.createObjectNode().put("type", "load").put("model", l.model()).toString());
                 sent.add(l);
                 LOG.info("asked node {} to load {} ({})", l.nodeId(), l.model(), l.variant());
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 asked.remove(l.nodeId() + "/" + l.model());
             }
         }
@@ -129,9 +135,9 @@ public final class AgentEndpoint implements AutoCloseable {
     }
 
     /** The server's own node as the registry knows it (its scene, state), once its agent has joined. */
-    public java.util.Optional<NodeRegistry.NodeInfo> localNode() {
+    public Optional<NodeRegistry.NodeInfo> localNode() {
         String id = localNode;
-        return id == null ? java.util.Optional.empty() : registry.find(id);
+        return id == null ? Optional.empty() : registry.find(id);
     }
 
     /**
@@ -159,7 +165,7 @@ public final class AgentEndpoint implements AutoCloseable {
             JsonNode body = Json.parseBody(ctx.bodyAsBytes());
             Tier tier;
             try {
-                tier = Tier.valueOf(body.path("tier").asText("").toUpperCase(java.util.Locale.ROOT));
+                tier = Tier.valueOf(body.path("tier").asText("").toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest("tier", "tier must be device, edge or cloud, not '" + body.path("tier").asText("") + "'");
             }
@@ -252,7 +258,7 @@ public final class AgentEndpoint implements AutoCloseable {
     private void hello(WsContext ctx, JsonNode m) {
         String shown = m.path("token").asText(null);
         JoinTokens.Verdict v = localToken.equals(shown)
-                ? new JoinTokens.Verdict(new JoinTokens.JoinToken("local", localTier, "this server", java.time.Instant.EPOCH, null), null)
+                ? new JoinTokens.Verdict(new JoinTokens.JoinToken("local", localTier, "this server", Instant.EPOCH, null), null)
                 : tokens.verify(shown);
         String id = m.path("id").asText("");
         if (!v.accepted()) {
@@ -282,7 +288,7 @@ public final class AgentEndpoint implements AutoCloseable {
             old.tunnel().fail("node " + id + " reconnected");
         }
         ObjectNode welcome = Json.MAPPER.createObjectNode().put("type", "welcome").put("id", n.id())
-                .put("tier", n.tier().name().toLowerCase(java.util.Locale.ROOT))
+                .put("tier", n.tier().name().toLowerCase(Locale.ROOT))
                 .put("heartbeat", registry.heartbeat().toMillis() / 1000.0);
         ctx.send(welcome.toString());
         LOG.info("node {} ({}) joined at tier {}", n.name(), n.id(), n.tier());
@@ -336,7 +342,7 @@ public final class AgentEndpoint implements AutoCloseable {
 
     private static ObjectNode token(JoinTokens.JoinToken t) {
         ObjectNode o = Json.MAPPER.createObjectNode().put("id", t.id())
-                .put("tier", t.tier().name().toLowerCase(java.util.Locale.ROOT))
+                .put("tier", t.tier().name().toLowerCase(Locale.ROOT))
                 .put("state", t.revoked() ? "revoked" : "active").put("created_at", t.createdAt().toString());
         if (t.label() != null) {
             o.put("label", t.label());
@@ -362,7 +368,7 @@ public final class AgentEndpoint implements AutoCloseable {
         ArrayNode out = Json.MAPPER.createArrayNode();
         for (NodeRegistry.NodeInfo n : registry.list()) {
             ObjectNode o = out.addObject().put("id", n.id()).put("name", n.name())
-                    .put("tier", n.tier().name().toLowerCase(java.util.Locale.ROOT)).put("state", n.state().name())
+                    .put("tier", n.tier().name().toLowerCase(Locale.ROOT)).put("state", n.state().name())
                     .put("scene", n.scene()).put("scene_reason", n.sceneReason()).put("cores", n.cores())
                     .put("memory", n.memoryBytes()).put("lends_threads", n.lendsThreads())
                     .put("lends_memory", n.lendsMemoryBytes()).put("accepts_remote", n.acceptsRemote())
