@@ -1,6 +1,7 @@
 // `puhui agent --join URL --token T`: make this machine a node of the pool.
 package io.puhui.cli;
 
+import io.puhui.server.api.Tls;
 import io.puhui.server.node.Agent;
 import io.puhui.server.node.LocalInstances;
 import io.puhui.server.node.Supervisor;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
+import javax.net.ssl.SSLContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -34,6 +36,10 @@ final class AgentCommand implements Callable<Integer> {
 
     @Option(names = "--token", required = true, paramLabel = "TOKEN", description = "A join token (`puhui token create`).")
     String token;
+
+    @Option(names = "--ca", paramLabel = "FILE.pem", description = "For an https control plane whose certificate "
+            + "the system does not trust (a private authority, a self-signed server): the certificates to trust instead.")
+    Path ca;
 
     @Option(names = "--node-name", paramLabel = "NAME", description = "A name for people (default: the host name).")
     String nodeName;
@@ -80,6 +86,17 @@ final class AgentCommand implements Callable<Integer> {
         if (modelName != null && files.size() != 1) {
             throw new Main.UsageException("--name needs exactly one --model");
         }
+        SSLContext trust = null;
+        if (ca != null) {
+            if (!server.getScheme().equals("https")) {
+                throw new Main.UsageException("--ca is for an https control plane; " + join + " is not one");
+            }
+            try {
+                trust = Tls.trusting(ca);
+            } catch (IllegalArgumentException e) {
+                throw new Main.UsageException("--ca: " + e.getMessage());
+            }
+        }
         if (!(watts >= 0 && watts <= 100_000)) {
             throw new Main.UsageException("--watts is the machine's power in watts, from 0 (its tier's default) to 100000");
         }
@@ -112,7 +129,7 @@ final class AgentCommand implements Callable<Integer> {
                         + "it joins and reports its scene but takes no requests");
             }
             try (LocalInstances runner = new LocalInstances(models, supervisor)) {
-                Agent agent = new Agent(new Agent.Config(server, token.trim(), id, host, cores, memory, watts), detector,
+                Agent agent = new Agent(new Agent.Config(server, token.trim(), id, host, cores, memory, watts, trust), detector,
                         ScenePolicy.defaults(), line -> {
                             err.println("puhui agent: " + line);
                             err.flush();
@@ -127,6 +144,8 @@ final class AgentCommand implements Callable<Integer> {
                     agent.run();
                 } catch (Agent.RefusedException e) {
                     throw new IllegalArgumentException("the control plane refused this node: " + e.getMessage());
+                } catch (Agent.UntrustedException e) {
+                    throw new IllegalStateException(e.getMessage());
                 } catch (IllegalArgumentException e) {
                     throw new Main.UsageException(e.getMessage());
                 }

@@ -1,6 +1,7 @@
 // `puhui serve`: the control plane and this machine's node agent in one process tree, serving the OpenAI API.
 package io.puhui.cli;
 
+import io.puhui.server.api.Tls;
 import io.puhui.server.gateway.Gateway;
 import io.puhui.server.node.Agent;
 import io.puhui.server.node.Supervisor;
@@ -20,6 +21,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,6 +45,13 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1",
             description = "Address to bind (default ${DEFAULT-VALUE}); any other than loopback requires API keys.")
     String host;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE.pem", description = "Serve HTTPS with this certificate chain "
+            + "(the server's certificate first, e.g. certbot's fullchain.pem); needs --tls-key.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE.pem", description = "The certificate's private key, PEM, unencrypted.")
+    Path tlsKey;
 
     @Option(names = "--port", defaultValue = "11500", description = "Port (default ${DEFAULT-VALUE}; 0 picks one).")
     int port;
@@ -136,6 +145,17 @@ final class ServeCommand implements Callable<Integer> {
         Gateway.Routing routing = new Gateway.Routing(ownTier, cascade
                 ? new Cascade.Thresholds(Math.log(cascadeMean), Math.log(cascadeMin), 16) : null,
                 quality, watts, byFamily);
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new Main.UsageException("HTTPS needs both --tls-cert and --tls-key");
+        }
+        KeyStore tls = null;
+        if (tlsCert != null) {
+            try {
+                tls = Tls.serverKeyStore(tlsCert, tlsKey);
+            } catch (IllegalArgumentException e) {
+                throw new Main.UsageException("--tls-cert/--tls-key: " + e.getMessage());
+            }
+        }
         PrintWriter out = spec.commandLine().getOut();
         Path home = PuhuiHome.resolve();
         Files.createDirectories(home);
@@ -170,15 +190,19 @@ final class ServeCommand implements Callable<Integer> {
             EndpointPool endpoints = new EndpointPool(
                     store.db.endpoints()::list, SecretBox.forHome(home), Duration.ofSeconds(10));
             try {
-                gateway = new Gateway(host, port, decoding.maxBody, specs, supervisor,
-                        store.access(!loopback || store.activeKeys() > 0), pool, endpoints).routing(routing).start();
+                gateway = new Gateway(new Gateway.Listen(host, port, decoding.maxBody, tls), specs, supervisor,
+                        store.access(!loopback || store.activeKeys() > 0), pool, endpoints).routing(routing)
+                        .tenants(store.db.tenants()).start();
             } catch (RuntimeException e) {
                 endpoints.close();
                 pool.close();
                 supervisor.close();
                 throw new Main.UsageException("cannot listen on " + host + ":" + port + ": " + rootMessage(e));
             }
-            Agent agent = embeddedAgent(home, gateway.port(), pool, ownTier);
+            // this machine's own agent and admin commands: the plain loopback listener when serving HTTPS
+            String self = tls != null ? "http://127.0.0.1:" + gateway.loopbackPort() : "http://" + bracket(
+                    host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host) + ":" + gateway.port();
+            Agent agent = embeddedAgent(home, URI.create(self), pool, ownTier);
             Thread.ofVirtual().name("embedded-agent").start(() -> {
                 try {
                     agent.run();
@@ -187,11 +211,9 @@ final class ServeCommand implements Callable<Integer> {
                 }
             });
             CountDownLatch stopped = new CountDownLatch(1);
-            String target = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
             Path urlFile = home.resolve(NodesCommand.ServerOption.URL_FILE);
             // the admin commands (token, nodes, node drain) of this PUHUI_HOME find this server by it
-            Files.writeString(urlFile, "http://" + (target.contains(":") ? "[" + target + "]" : target) + ":"
-                    + gateway.port() + "\n");
+            Files.writeString(urlFile, self + "\n");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 // stop taking requests, then end the workers, then the database
                 try {
@@ -206,7 +228,7 @@ final class ServeCommand implements Callable<Integer> {
                 supervisor.close();
                 stopped.countDown();
             }));
-            out.println("Puhui listening on http://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
+            out.println("Puhui listening on " + (tls != null ? "https" : "http") + "://" + bracket(host) + ":"
                     + gateway.port() + "/v1 (models: " + String.join(", ", specs.names()) + ")");
             out.flush();
             stopped.await();
@@ -218,11 +240,8 @@ final class ServeCommand implements Callable<Integer> {
      * This server as a node of its own pool: the same agent and WebSocket path remote nodes take, with a token
      * valid in this process only, so its scene is reported and respected like theirs.
      */
-    private Agent embeddedAgent(Path home, int port, AgentEndpoint pool,
-                                                     Tier tier) throws IOException {
+    private Agent embeddedAgent(Path home, URI self, AgentEndpoint pool, Tier tier) throws IOException {
         String nodeId = AgentCommand.nodeId(home.resolve("node-id"));
-        String target = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
-        URI self = URI.create("http://" + (target.contains(":") ? "[" + target + "]" : target) + ":" + port);
         SceneDetector detector = ThisMachine.sceneDetector(home);
         long memory = ThisMachine.memoryBytes();
         String name = InetAddress.getLocalHost().getHostName() + " (serve)";
@@ -230,6 +249,11 @@ final class ServeCommand implements Callable<Integer> {
         return new Agent(new Agent.Config(self, pool.localToken(tier, nodeId), nodeId,
                 name, Runtime.getRuntime().availableProcessors(), memory, watts), detector,
                 ScenePolicy.defaults(), log::info);
+    }
+
+    /** An address as a URL holds it: IPv6 in brackets. */
+    private static String bracket(String address) {
+        return address.contains(":") ? "[" + address + "]" : address;
     }
 
     private static String rootMessage(Throwable e) {

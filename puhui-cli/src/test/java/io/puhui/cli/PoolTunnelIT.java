@@ -82,6 +82,16 @@ class PoolTunnelIT {
         return Json.MAPPER.missingNode();
     }
 
+    /** The quality a node reports for its variant of the model. */
+    static double quality(String node, String model) throws Exception {
+        for (JsonNode i : node(node).path("instances")) {
+            if (i.path("model").asText().equals(model)) {
+                return i.path("quality").asDouble();
+            }
+        }
+        throw new AssertionError(node + " holds no variant of " + model);
+    }
+
     static JsonNode await(String name, Predicate<JsonNode> condition, String what) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         JsonNode last = null;
@@ -249,6 +259,23 @@ class PoolTunnelIT {
 
         JsonNode recent = Json.MAPPER.readTree(plane.get("/api/routes/recent?limit=50").body());
         assertThat(recent.findValuesAsText("target")).contains("dev1/stories-q4_k_m", "edge1/stories-q8_0");
+
+        // Tenant policy (the loopback owner is tenant "local"): kept to the edge, it is served there with no
+        // locality asked, the cascade having nothing larger it may use; with a quality floor above the device's
+        // variant, device and edge allowed, the edge's Q8_0 serves it.
+        Path planeHome = tmp.resolve("plane");
+        assertThat(puhui(planeHome, "tenant", "set", "local", "--tiers", "edge").exit()).isZero();
+        assertThat(route(post("stories", null, 8))).startsWith("edge:edge1/stories-q8_0").contains("tenant policy: edge");
+        HttpResponse<String> refused = post("stories", "cloud", 8);
+        assertThat(refused.statusCode()).isEqualTo(403);
+        double q8 = quality("edge1", "stories");
+        double q4 = quality("dev1", "stories");
+        assertThat(q8).as("the edge's Q8_0 ranks above the device's Q4_K_M").isGreaterThan(q4);
+        assertThat(puhui(planeHome, "tenant", "set", "local", "--tiers", "device,edge", "--min-quality",
+                String.valueOf(q8)).exit()).isZero();
+        assertThat(route(post("stories", "any", 8))).startsWith("edge:edge1/stories-q8_0");
+        assertThat(puhui(planeHome, "tenant", "rm", "local").exit()).isZero();
+        assertThat(route(post("stories", "cloud", 8))).startsWith("cloud:this server/stories");
     }
 
     @Test

@@ -72,13 +72,49 @@ class ServeAccessIT {
             assertThat(token.out().strip().lines().reduce((a, b) -> b).orElseThrow()).startsWith("pjt-");
             assertThat(cli("token", "list", "--key", adminKey).out()).contains("edge", "active", "边缘机房");
             assertThat(cli("nodes", "--key", adminKey).out()).contains("(serve)");
+
+            // A tenant's policy: the tiers its requests may run on. This server is an edge node; a tenant kept to
+            // the cloud finds nothing here, one kept to device and edge is served, and says so in its route.
+            String branch = "北京 分部";
+            String bjKey = cli("key", "create", "--name", "bj", "--tenant", branch).out().strip().lines()
+                    .reduce((a, b) -> b).orElseThrow();
+            CliProcessIT.Result userSets = cli("tenant", "set", branch, "--tiers", "device,edge,cloud", "--key", bjKey);
+            assertThat(userSets.exit()).isEqualTo(1);
+            assertThat(userSets.err()).contains("answered 403");
+            assertThat(cli("tenant", "set", branch, "--tiers", "cloud", "--key", adminKey).out())
+                    .contains("Tenant 北京 分部 may use: cloud.");
+            HttpResponse<String> nowhere = serve.post("/v1/chat/completions", CHAT, "Authorization", "Bearer " + bjKey);
+            assertThat(nowhere.statusCode()).as(nowhere.body()).isEqualTo(503);
+            assertThat(nowhere.body()).contains("on tiers the tenant may not use");
+            HttpResponse<String> asked = serve.post("/v1/chat/completions", CHAT, "Authorization", "Bearer " + bjKey,
+                    "x-puhui-locality", "edge");
+            assertThat(asked.statusCode()).as(asked.body()).isEqualTo(403);
+            assertThat(JSON.readTree(asked.body()).path("error").path("code").asText()).isEqualTo("tier_not_allowed");
+            assertThat(JSON.readTree(asked.body()).path("error").path("message").asText())
+                    .contains("tenant '北京 分部' may run requests on cloud only");
+            HttpResponse<String> others = serve.post("/v1/chat/completions", CHAT, "Authorization", "Bearer " + key);
+            assertThat(others.statusCode()).as("other tenants keep every tier").isEqualTo(200);
+            assertThat(cli("tenant", "set", branch, "--tiers", "device,edge", "--min-quality", "0.5", "--key", adminKey)
+                    .exit()).isZero();
+            HttpResponse<String> served = serve.post("/v1/chat/completions", CHAT, "Authorization", "Bearer " + bjKey);
+            assertThat(served.statusCode()).as(served.body()).isEqualTo(200);
+            assertThat(served.headers().firstValue("x-puhui-route").orElse(""))
+                    .contains("edge:this server").contains("tenant policy: device,edge, quality >= 0.5");
+            assertThat(cli("tenant", "list", "--key", adminKey).out()).containsPattern("北京 分部\\s+device,edge\\s+0.50");
+            CliProcessIT.Result badTier = cli("tenant", "set", branch, "--tiers", "moon", "--key", adminKey);
+            assertThat(badTier.exit()).isEqualTo(2);
+            assertThat(badTier.err()).contains("'moon' is not a tier");
+            assertThat(cli("tenant", "rm", branch, "--key", adminKey).exit()).isZero();
+            assertThat(cli("tenant", "list", "--key", adminKey).out()).doesNotContain(branch);
+            assertThat(serve.post("/v1/chat/completions", CHAT, "Authorization", "Bearer " + bjKey,
+                    "x-puhui-locality", "edge").statusCode()).isEqualTo(200);
         }
         assertThat(home.resolve("serve.url")).as("serve removed its address on the way out").doesNotExist();
         // the usage record was written with the caller's tenant
         try (Store store = Store.open(home, null)) {
             var totals = store.db.usage().totals("team-a");
-            assertThat(totals.requests()).isEqualTo(1);
-            assertThat(totals.completionTokens()).isEqualTo(4);
+            assertThat(totals.requests()).isEqualTo(2);
+            assertThat(totals.completionTokens()).isEqualTo(8);
         }
         assertThat(cli("key", "revoke", "alice").exit()).isZero();
     }

@@ -36,6 +36,10 @@ public final class ApiException extends RuntimeException {
         return new ApiException(401, "invalid_request_error", "invalid_api_key", null, message, null);
     }
 
+    public static ApiException forbidden(String code, String message) {
+        return new ApiException(403, "permission_error", code, null, message, null);
+    }
+
     public static ApiException tooLarge(long limit) {
         return new ApiException(413, "invalid_request_error", "request_too_large", null,
                 "the request body is larger than the limit of " + limit + " bytes; send a shorter request", null);

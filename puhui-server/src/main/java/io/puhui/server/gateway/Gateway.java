@@ -11,6 +11,7 @@ import io.javalin.http.Context;
 import io.puhui.server.api.ApiException;
 import io.puhui.server.api.HttpErrors;
 import io.puhui.server.api.Json;
+import io.puhui.server.api.Tls;
 import io.puhui.server.node.KeepAlive;
 import io.puhui.server.node.ModelFormat;
 import io.puhui.server.node.Supervisor;
@@ -28,6 +29,7 @@ import io.puhui.server.pool.RouteRequest;
 import io.puhui.server.pool.Router;
 import io.puhui.server.pool.SpeedBook;
 import io.puhui.server.pool.Tier;
+import io.puhui.server.store.Tenants;
 import io.puhui.server.tunnel.Tunnel;
 import io.puhui.server.worker.WorkerServer;
 import java.io.BufferedReader;
@@ -40,19 +42,29 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +75,7 @@ public final class Gateway implements AutoCloseable {
     private final EndpointPool endpoints;
     private final AgentEndpoint pool;
     private volatile Routing routing = Routing.DEFAULT;
+    private volatile Tenants tenants;
 
     /**
      * How requests for a model with several variants (the local file and endpoints) are placed.
@@ -89,6 +102,12 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /** Tenants' policies: the tiers each tenant may use and its quality floor, applied to every routed request. */
+    public Gateway tenants(Tenants t) {
+        this.tenants = t;
+        return this;
+    }
+
     public Gateway routing(Routing r) {
         this.routing = r;
         return this;
@@ -104,17 +123,26 @@ public final class Gateway implements AutoCloseable {
     private final Javalin app;
     private final long created = Instant.now().getEpochSecond();
 
-    public Gateway(String host, int port, long maxBodyBytes, ModelDirectory models, Supervisor supervisor,
-                   Access access) {
-        this(host, port, maxBodyBytes, models, supervisor, access, null, null);
+    /**
+     * Where and how the gateway listens.
+     *
+     * @param tls the server's key and certificate chain ({@link io.puhui.server.api.Tls#serverKeyStore}) to serve
+     *            HTTPS on {@code host:port}, or null for plain HTTP. With TLS a second, plain listener on
+     *            127.0.0.1 (a free port, {@link #loopbackPort()}) serves this machine's own embedded agent and
+     *            admin commands, which need no certificate to reach it; it checks keys like the other.
+     */
+    public record Listen(String host, int port, long maxBodyBytes, KeyStore tls) {
     }
 
     /**
      * With {@code pool}: agents join at {@code /api/agent} and {@code /api/nodes} lists them (behind the key
      * check). With {@code endpoints}: a model no local file serves is relayed to a healthy endpoint of it.
      */
-    public Gateway(String host, int port, long maxBodyBytes, ModelDirectory models, Supervisor supervisor,
+    public Gateway(Listen listen, ModelDirectory models, Supervisor supervisor,
                    Access access, AgentEndpoint pool, EndpointPool endpoints) {
+        String host = listen.host();
+        int port = listen.port();
+        long maxBodyBytes = listen.maxBodyBytes();
         this.endpoints = endpoints;
         this.pool = pool;
         this.models = models;
@@ -126,6 +154,28 @@ public final class Gateway implements AutoCloseable {
             c.concurrency.useVirtualThreads = true;
             c.http.maxRequestSize = maxBodyBytes;
             c.jetty.host = host;
+            if (listen.tls() != null) {
+                c.jetty.addConnector((server, http) -> {
+                    SslContextFactory.Server ssl = new SslContextFactory.Server();
+                    ssl.setKeyStore(listen.tls());
+                    ssl.setKeyStorePassword(new String(Tls.STORE_PASSWORD));
+                    HttpConfiguration https = new HttpConfiguration(http);
+                    SecureRequestCustomizer secure = new SecureRequestCustomizer();
+                    secure.setSniHostCheck(false); // clients check the name against the certificate themselves
+                    https.addCustomizer(secure);
+                    ServerConnector connector = new ServerConnector(server,
+                            new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https));
+                    connector.setHost(host);
+                    connector.setPort(port);
+                    return connector;
+                });
+                c.jetty.addConnector((server, http) -> {
+                    ServerConnector loopback = new ServerConnector(server, new HttpConnectionFactory(http));
+                    loopback.setHost("127.0.0.1");
+                    loopback.setPort(0);
+                    return loopback;
+                });
+            }
             c.jetty.port = port;
             HttpErrors.install(c, maxBodyBytes);
             c.routes.before("/v1/*", this::authenticate);
@@ -137,6 +187,9 @@ public final class Gateway implements AutoCloseable {
             }
             c.routes.get("/health", this::health);
             c.routes.before("/api/routes/*", this::administrator);
+            c.routes.before("/api/tenants", this::administrator);
+            c.routes.before("/api/tenants/*", this::administrator);
+            TenantApi.install(c, () -> tenants);
             c.routes.get("/api/routes/recent", ctx -> {
                 int limit;
                 try {
@@ -185,6 +238,12 @@ public final class Gateway implements AutoCloseable {
         return app.port();
     }
 
+    /** The plain HTTP port on 127.0.0.1 for this machine's own agent and admin commands: {@link #port()} without TLS. */
+    public int loopbackPort() {
+        Connector[] connectors = app.jettyServer().server().getConnectors();
+        return connectors.length > 1 ? ((ServerConnector) connectors[1]).getLocalPort() : port();
+    }
+
     private void authenticate(Context ctx) {
         if (!access.required()) {
             ctx.attribute("caller", Access.Caller.LOCAL);
@@ -198,6 +257,12 @@ public final class Gateway implements AutoCloseable {
         Access.Caller caller = access.verify(h.substring(7).trim()).orElseThrow(() -> ApiException.unauthorized(
                 "the API key is not valid (unknown or revoked); check the key you were given"));
         ctx.attribute("caller", caller);
+    }
+
+    /** The caller's tenant policy, if its tenant has one. */
+    private Optional<Tenants.Policy> policy(Access.Caller caller) {
+        Tenants t = tenants;
+        return t == null ? Optional.empty() : t.get(caller.tenant());
     }
 
     /** The pool's management API: an administrator's key (`puhui key create --admin`), or the owner on loopback. */
@@ -225,7 +290,7 @@ public final class Gateway implements AutoCloseable {
                 : endpoints.healthy(model);
         List<Candidate> nodes = nodeCandidates(model);
         boolean constrained = ctx.header("x-puhui-locality") != null || ctx.header("x-puhui-max-latency-ms") != null
-                || ctx.header("x-puhui-min-quality") != null;
+                || ctx.header("x-puhui-min-quality") != null || policy(caller).isPresent();
         if (local.isEmpty() && remote.isEmpty() && nodes.isEmpty()) {
             if (endpoints != null) {
                 endpoints.unavailable(model).ifPresent(reason -> {
@@ -292,11 +357,24 @@ public final class Gateway implements AutoCloseable {
                        String model, Optional<WorkerSpec> local,
                        List<EndpointPool.Target> remote,
                        List<Candidate> nodes, long t0) throws Exception {
-        RouteRequest rr = new RouteRequest(model,
-                RouteRequest.parseLocality(ctx.header("x-puhui-locality")),
-                RouteRequest.parseMaxLatency(ctx.header("x-puhui-max-latency-ms")),
-                RouteRequest.parseMinQuality(ctx.header("x-puhui-min-quality")),
-                caller.tenant(), Set.of(), Math.max(1, body.length / 4),
+        Set<Tier> locality = RouteRequest.parseLocality(ctx.header("x-puhui-locality"));
+        OptionalDouble minQuality = RouteRequest.parseMinQuality(ctx.header("x-puhui-min-quality"));
+        Optional<Tenants.Policy> policy = policy(caller);
+        if (policy.isPresent()) {
+            Tenants.Policy p = policy.get();
+            if (Collections.disjoint(locality, p.tiers())) {
+                throw ApiException.forbidden("tier_not_allowed", "tenant '" + caller.tenant() + "' may run requests on "
+                        + String.join(", ", p.tierNames()) + " only; x-puhui-locality: " + ctx.header("x-puhui-locality")
+                        + " asks for another tier (an administrator sets the policy with `puhui tenant set`)");
+            }
+            if (p.minQuality().isPresent() && (minQuality.isEmpty()
+                    || minQuality.getAsDouble() < p.minQuality().getAsDouble())) {
+                minQuality = p.minQuality(); // a request may ask for more than its tenant's floor, not less
+            }
+        }
+        RouteRequest rr = new RouteRequest(model, locality,
+                RouteRequest.parseMaxLatency(ctx.header("x-puhui-max-latency-ms")), minQuality,
+                caller.tenant(), policy.map(Tenants.Policy::tiers).orElse(Set.of()), Math.max(1, body.length / 4),
                 Math.max(1, json.path("max_completion_tokens").asInt(json.path("max_tokens").asInt(256))));
         String cascadeMode = ctx.header("x-puhui-cascade-mode");
         if (cascadeMode != null && !cascadeMode.equals("hold") && !cascadeMode.equals("restart")) {
@@ -353,6 +431,10 @@ public final class Gateway implements AutoCloseable {
             }
             String reason = failures.isEmpty() ? r.reason() : r.reason() + "; retried after " + failures.size()
                     + " failed instance(s)";
+            if (policy.isPresent()) {
+                reason += "; tenant policy: " + String.join(",", policy.get().tierNames())
+                        + policy.get().minQuality().stream().mapToObj(q -> ", quality >= " + q).findFirst().orElse("");
+            }
             ctx.header("x-puhui-route", reason);
             metrics.routed(model, r.chosen().tier().name().toLowerCase(Locale.ROOT));
             Req q = new Req(endpoint, path, body, json, caller, model, requestId, local, remote, t0, cascadeMode);

@@ -22,6 +22,7 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -32,6 +33,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
 
 public final class Agent implements AutoCloseable {
 
@@ -43,8 +46,20 @@ public final class Agent implements AutoCloseable {
      * @param cores       cores of the machine
      * @param memoryBytes memory of the machine
      * @param watts       the power it draws while generating (its power profile); 0 for its tier's default
+     * @param trust       for an https plane, the certificates to trust ({@code --ca}); null for the system's
      */
-    public record Config(URI server, String token, String nodeId, String name, int cores, long memoryBytes, double watts) {
+    public record Config(URI server, String token, String nodeId, String name, int cores, long memoryBytes, double watts,
+                         SSLContext trust) {
+        public Config(URI server, String token, String nodeId, String name, int cores, long memoryBytes, double watts) {
+            this(server, token, nodeId, name, cores, memoryBytes, watts, null);
+        }
+    }
+
+    /** The plane's certificate is not trusted: retrying cannot help; the node needs {@code --ca}. */
+    public static final class UntrustedException extends Exception {
+        public UntrustedException(String message) {
+            super(message);
+        }
     }
 
     /** The control plane refused to let this node join. */
@@ -58,7 +73,7 @@ public final class Agent implements AutoCloseable {
     private final SceneDetector detector;
     private final ScenePolicy policy;
     private final Consumer<String> log;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Supplier<List<NodeInstance>> instances;
     private final TunnelHost.Handler handler;
@@ -81,6 +96,8 @@ public final class Agent implements AutoCloseable {
     public Agent(Config config, SceneDetector detector, ScenePolicy policy, Consumer<String> log,
                  Supplier<List<NodeInstance>> instances, TunnelHost.Handler handler) {
         this.config = config;
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        this.http = (config.trust() == null ? b : b.sslContext(config.trust())).build();
         this.detector = detector;
         this.policy = policy;
         this.log = log;
@@ -122,7 +139,7 @@ public final class Agent implements AutoCloseable {
      *
      * @throws RefusedException when the plane refuses the token
      */
-    public void run() throws RefusedException, InterruptedException {
+    public void run() throws RefusedException, UntrustedException, InterruptedException {
         long backoff = 1000;
         while (stopped.getCount() > 0) {
             Session s = new Session();
@@ -178,6 +195,13 @@ public final class Agent implements AutoCloseable {
             } catch (InterruptedException e) {
                 throw e;
             } catch (Exception e) {
+                for (Throwable c = e; c != null; c = c.getCause()) {
+                    if (c instanceof SSLHandshakeException || c instanceof CertificateException) {
+                        throw new UntrustedException("the certificate of " + config.server() + " is not trusted ("
+                                + rootMessage(e) + "); pass --ca FILE.pem with the certificate of the authority "
+                                + "that signed it, or of the server itself");
+                    }
+                }
                 log.accept("cannot reach " + config.server() + ": " + rootMessage(e) + "; retrying in " + backoff / 1000 + " s");
             } finally {
                 WebSocket ws = socket;

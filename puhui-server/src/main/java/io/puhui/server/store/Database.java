@@ -94,6 +94,11 @@ public final class Database implements AutoCloseable {
         return new ApiKeys(this);
     }
 
+    /** Tenants' policies; keep one instance, which caches them. */
+    public Tenants tenants() {
+        return new Tenants(this);
+    }
+
     public UsageRecords usage() {
         return new UsageRecords(this);
     }

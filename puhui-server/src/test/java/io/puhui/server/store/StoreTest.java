@@ -4,6 +4,7 @@ package io.puhui.server.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.puhui.server.pool.Tier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -14,7 +15,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.OptionalDouble;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
@@ -149,6 +152,37 @@ class StoreTest {
             assertThat(usage.totals("team-a")).isEqualTo(new UsageRecords.Totals(1, 10, 20));
             assertThat(usage.totals(null)).isEqualTo(new UsageRecords.Totals(2, 11, 22));
             assertThat(usage.recent(1)).extracting(UsageRecords.Usage::requestId).containsExactly("req-2");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void tenantPoliciesAreSetReplacedReadAfterReopeningAndRemoved(Supplier<Database> open) {
+        try (Database db = open.get()) {
+            Tenants tenants = db.tenants();
+            assertThat(tenants.get("acme")).isEmpty();
+            Tenants.Policy p = tenants.put("acme", EnumSet.of(Tier.EDGE, Tier.DEVICE), OptionalDouble.of(0.8));
+            assertThat(p.tierNames()).containsExactly("device", "edge");
+            assertThat(tenants.get("acme")).contains(p);
+            tenants.put("acme", EnumSet.of(Tier.CLOUD), OptionalDouble.empty());
+            tenants.put("北京分公司", EnumSet.of(Tier.DEVICE), OptionalDouble.empty());
+            // a second instance reads the table itself
+            Tenants fresh = db.tenants();
+            assertThat(fresh.get("acme")).get().satisfies(x -> {
+                assertThat(x.tiers()).containsExactly(Tier.CLOUD);
+                assertThat(x.minQuality()).isEmpty();
+            });
+            assertThat(fresh.list()).extracting(Tenants.Policy::tenant).containsExactly("acme", "北京分公司");
+            assertThat(tenants.remove("acme")).isTrue();
+            assertThat(tenants.remove("acme")).isFalse();
+            assertThat(tenants.get("acme")).isEmpty();
+            assertThatThrownBy(() -> tenants.put(" ", EnumSet.of(Tier.EDGE), OptionalDouble.empty()))
+                    .hasMessageContaining("tenant name");
+            assertThatThrownBy(() -> tenants.put("x", EnumSet.noneOf(Tier.class), OptionalDouble.empty()))
+                    .hasMessageContaining("at least one tier");
+            assertThatThrownBy(() -> tenants.put("x", EnumSet.of(Tier.EDGE), OptionalDouble.of(1.5)))
+                    .hasMessageContaining("from 0 to 1");
+            assertThatThrownBy(() -> Tenants.parseTiers("edge,moon")).hasMessage("'moon' is not a tier: use device, edge or cloud");
         }
     }
 

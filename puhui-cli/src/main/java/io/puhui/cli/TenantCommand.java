@@ -1,0 +1,134 @@
+// `puhui tenant set|list|rm`: which tiers a tenant's requests may run on, and the quality it accepts.
+package io.puhui.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.puhui.server.api.Json;
+import io.puhui.server.pool.Tier;
+import io.puhui.server.store.Tenants;
+import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "tenant", description = "Set, list and remove tenants' routing policies (the tiers their requests may "
+        + "run on, the lowest quality they accept), through the control plane (--server; an administrator's key "
+        + "when it requires keys). A tenant with no policy may use every tier.",
+        subcommands = {TenantCommand.SetPolicy.class, TenantCommand.ListTenants.class, TenantCommand.Remove.class})
+final class TenantCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static String path(String tenant) {
+        return "/api/tenants/" + URLEncoder.encode(tenant, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    static String describe(JsonNode p) {
+        StringBuilder tiers = new StringBuilder();
+        p.path("tiers").forEach(t -> tiers.append(tiers.isEmpty() ? "" : ",").append(t.asText()));
+        return tiers + (p.path("min_quality").isNumber()
+                ? String.format(Locale.ROOT, ", quality >= %.2f", p.path("min_quality").asDouble()) : "");
+    }
+
+    @Command(name = "set", description = "Set a tenant's policy (replacing the one it had), e.g. "
+            + "`puhui tenant set acme --tiers device,edge` keeps acme's requests off the cloud.")
+    static final class SetPolicy implements Callable<Integer> {
+        @Parameters(paramLabel = "TENANT", description = "The tenant, as its API keys name it (`puhui key create --tenant`).")
+        String tenant;
+
+        @Option(names = "--tiers", required = true, paramLabel = "TIER[,TIER…]",
+                description = "Tiers its requests may run on: device, edge, cloud.")
+        String tiers;
+
+        @Option(names = "--min-quality", paramLabel = "Q",
+                description = "The lowest variant quality it accepts, 0..1 (a request may ask for more, not less).")
+        Double minQuality;
+
+        @Mixin
+        NodesCommand.ServerOption server;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Set<Tier> set;
+            try {
+                set = Tenants.parseTiers(tiers);
+            } catch (IllegalArgumentException e) {
+                throw new Main.UsageException("--tiers: " + e.getMessage());
+            }
+            if (set.isEmpty()) {
+                throw new Main.UsageException("--tiers names at least one of device, edge, cloud");
+            }
+            if (minQuality != null && !(minQuality >= 0 && minQuality <= 1)) {
+                throw new Main.UsageException("--min-quality is a number from 0 to 1, not " + minQuality);
+            }
+            ObjectNode body = Json.MAPPER.createObjectNode();
+            set.forEach(t -> body.withArray("tiers").add(t.name().toLowerCase(Locale.ROOT)));
+            if (minQuality != null) {
+                body.put("min_quality", minQuality);
+            }
+            JsonNode p = server.call("PUT", path(tenant), body);
+            spec.commandLine().getOut().println("Tenant " + p.path("tenant").asText() + " may use: " + describe(p) + ".");
+            return Main.OK;
+        }
+    }
+
+    @Command(name = "list", description = "List the tenants that have a policy.")
+    static final class ListTenants implements Callable<Integer> {
+        @Mixin
+        NodesCommand.ServerOption server;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("%-24s %-18s %-11s %s%n", "TENANT", "TIERS", "MIN-QUALITY", "UPDATED");
+            for (JsonNode p : server.call("GET", "/api/tenants")) {
+                StringBuilder tiers = new StringBuilder();
+                p.path("tiers").forEach(t -> tiers.append(tiers.isEmpty() ? "" : ",").append(t.asText()));
+                String updated = p.path("updated_at").asText();
+                out.printf("%-24s %-18s %-11s %s%n", p.path("tenant").asText(), tiers,
+                        p.path("min_quality").isNumber() ? String.format(Locale.ROOT, "%.2f", p.path("min_quality").asDouble()) : "-",
+                        updated.length() >= 19 ? updated.substring(0, 19) : updated);
+            }
+            out.flush();
+            return Main.OK;
+        }
+    }
+
+    @Command(name = "rm", description = "Remove a tenant's policy: it may use every tier again.")
+    static final class Remove implements Callable<Integer> {
+        @Parameters(paramLabel = "TENANT")
+        String tenant;
+
+        @Mixin
+        NodesCommand.ServerOption server;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            server.call("DELETE", path(tenant));
+            spec.commandLine().getOut().println("Removed the policy of tenant " + tenant + ": it may use every tier.");
+            return Main.OK;
+        }
+    }
+}

@@ -1,0 +1,99 @@
+// `/api/tenants`: an administrator sets which tiers a tenant's requests may run on and the quality it accepts.
+package io.puhui.server.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.puhui.server.api.ApiException;
+import io.puhui.server.api.Json;
+import io.puhui.server.pool.Tier;
+import io.puhui.server.store.Tenants;
+import java.util.EnumSet;
+import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * {@code GET /api/tenants} lists the policies; {@code PUT /api/tenants/{name}} with {@code {"tiers": ["device",
+ * "edge"], "min_quality": 0.8}} sets one (no {@code min_quality}: no floor); {@code GET} and {@code DELETE} on the
+ * same path read and remove it. The caller guards these paths with its administrator check.
+ */
+final class TenantApi {
+    private TenantApi() {
+    }
+
+    static void install(JavalinConfig c, Supplier<Tenants> tenants) {
+        c.routes.get("/api/tenants", ctx -> {
+            ArrayNode out = Json.MAPPER.createArrayNode();
+            store(tenants).list().forEach(p -> out.add(json(p)));
+            ctx.contentType("application/json").result(out.toString());
+        });
+        c.routes.get("/api/tenants/{name}", ctx -> {
+            String name = ctx.pathParam("name");
+            Tenants.Policy p = store(tenants).get(name).orElseThrow(() -> ApiException.notFound("tenant_not_found",
+                    "tenant '" + name + "' has no policy: it may use every tier at any quality"));
+            ctx.contentType("application/json").result(json(p).toString());
+        });
+        c.routes.put("/api/tenants/{name}", ctx -> put(ctx, store(tenants)));
+        c.routes.delete("/api/tenants/{name}", ctx -> {
+            String name = ctx.pathParam("name");
+            if (!store(tenants).remove(name)) {
+                throw ApiException.notFound("tenant_not_found", "tenant '" + name + "' has no policy to remove; "
+                        + "`puhui tenant list` shows the policies");
+            }
+            ctx.contentType("application/json").result(Json.MAPPER.createObjectNode().put("tenant", name)
+                    .put("removed", true).toString());
+        });
+    }
+
+    private static void put(Context ctx, Tenants store) {
+        JsonNode body = Json.parseBody(ctx.bodyAsBytes());
+        JsonNode tiers = body.get("tiers");
+        if (tiers == null || !tiers.isArray() || tiers.isEmpty()) {
+            throw ApiException.badRequest("tiers", "tiers is a non-empty list of device, edge and cloud, e.g. "
+                    + "[\"device\", \"edge\"]");
+        }
+        Set<Tier> set = EnumSet.noneOf(Tier.class);
+        for (JsonNode t : tiers) {
+            try {
+                set.addAll(Tenants.parseTiers(t.asText()));
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("tiers", e.getMessage());
+            }
+        }
+        OptionalDouble min = OptionalDouble.empty();
+        JsonNode q = body.get("min_quality");
+        if (q != null && !q.isNull()) {
+            if (!q.isNumber() || q.asDouble() < 0 || q.asDouble() > 1) {
+                throw ApiException.badRequest("min_quality", "min_quality is a number from 0 to 1, not " + q);
+            }
+            min = OptionalDouble.of(q.asDouble());
+        }
+        try {
+            ctx.contentType("application/json").result(json(store.put(ctx.pathParam("name"), set, min)).toString());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("name", e.getMessage());
+        }
+    }
+
+    private static Tenants store(Supplier<Tenants> tenants) {
+        Tenants t = tenants.get();
+        if (t == null) {
+            throw ApiException.unavailable("this server keeps no tenant policies (it has no database)");
+        }
+        return t;
+    }
+
+    static ObjectNode json(Tenants.Policy p) {
+        ObjectNode o = Json.MAPPER.createObjectNode().put("tenant", p.tenant());
+        p.tierNames().forEach(o.putArray("tiers")::add);
+        if (p.minQuality().isPresent()) {
+            o.put("min_quality", p.minQuality().getAsDouble());
+        } else {
+            o.putNull("min_quality");
+        }
+        return o.put("updated_at", p.updatedAt().toString());
+    }
+}
