@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -351,6 +353,41 @@ class PoolTunnelIT {
 
     @Test
     @Order(4)
+    void anEndpointServesTheCloudTierBesideTheNodesAndOneThatDiesLosesNoRequest() throws Exception {
+        Path planeHome = tmp.resolve("plane");
+        Path upstreamHome = Files.createDirectories(tmp.resolve("upstream"));
+        String id;
+        try (ServeProcess upstream = ServeProcess.start(upstreamHome, "--model", SharedData.stories260K().toString(),
+                "--name", "stories-f32", "--threads", "1")) {
+            CliProcessIT.Result added = puhui(planeHome, "endpoint", "add", "stories", "--tier", "cloud", "--url",
+                    upstream.baseUrl + "/v1", "--model", "stories-f32");
+            assertThat(added.exit()).as(added.err()).isZero();
+            Matcher m = Pattern.compile("Added endpoint (ep_\\w+)").matcher(added.out());
+            assertThat(m.find()).as(added.out()).isTrue();
+            id = m.group(1);
+            // the plane picks it up at its next check (every 10 s); in the cloud it is cheaper than the plane's own file
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+            String last = "";
+            while (System.nanoTime() < deadline && !last.startsWith("cloud:endpoint " + id)) {
+                last = route(post("stories", "cloud", 8));
+                Thread.sleep(250);
+            }
+            assertThat(last).startsWith("cloud:endpoint " + id + "/stories-f32");
+            ChatCompletion viaSdk = client.chat().completions().create(ask("stories", "cloud", 8).build());
+            assertThat(viaSdk.usage().orElseThrow().completionTokens()).isPositive();
+        }
+        // The endpoint is gone: the next request finds it dead, and is served by the plane's own cloud variant;
+        // the endpoint is left out from then on, without waiting for its next check.
+        HttpResponse<String> first = post("stories", "cloud", 8);
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        assertThat(route(first)).startsWith("cloud:this server/stories").contains("retried after 1 failed instance(s)");
+        HttpResponse<String> next = post("stories", "cloud", 8);
+        assertThat(route(next)).startsWith("cloud:this server/stories").doesNotContain("retried");
+        assertThat(puhui(planeHome, "endpoint", "remove", id).exit()).isZero();
+    }
+
+    @Test
+    @Order(5)
     void killingAnAgentLosesNoRequest() throws Exception {
         int sent = 0;
         int answered = 0;

@@ -454,14 +454,18 @@ public final class Gateway implements AutoCloseable {
             routes.add(new RouteLog.Entry(Instant.now(), requestId,
                     caller.tenant(), model, chosen.tier().name().toLowerCase(Locale.ROOT),
                     chosen.node() + "/" + chosen.variant(), reason, null));
-            if (nodes.contains(chosen)) {
-                String failure = relayToNode(ctx, chosen, endpoint, path, body, json, caller, model, t0);
+            Optional<EndpointPool.Target> viaEndpoint = remote.stream()
+                    .filter(t -> t.endpoint().id().equals(chosen.instance())).findFirst();
+            if (nodes.contains(chosen) || viaEndpoint.isPresent()) {
+                String failure = viaEndpoint.isPresent()
+                        ? relayToEndpoint(ctx, viaEndpoint.get(), endpoint, path, json, caller, model, t0)
+                        : relayToNode(ctx, chosen, endpoint, path, body, json, caller, model, t0);
                 if (failure == null) {
                     return;
                 }
                 failures.add(chosen.node() + "/" + chosen.variant() + ": " + failure);
                 candidates.remove(chosen);
-                LOG.warn("request {} failed on node {} before any answer ({}); routing it again", requestId,
+                LOG.warn("request {} failed on {} before any answer ({}); routing it again", requestId,
                         chosen.node(), failure);
                 continue;
             }
@@ -507,7 +511,10 @@ public final class Gateway implements AutoCloseable {
         Optional<EndpointPool.Target> e = q.remote().stream()
                 .filter(x -> x.endpoint().id().equals(c.instance())).findFirst();
         if (e.isPresent()) {
-            relayToEndpoint(ctx, e.get(), q.endpoint(), q.path(), q.json(), q.caller(), q.model(), q.t0());
+            String failure = relayToEndpoint(ctx, e.get(), q.endpoint(), q.path(), q.json(), q.caller(), q.model(), q.t0());
+            if (failure != null) {
+                throw ApiException.unavailable("the " + failure);
+            }
             return;
         }
         String failure = relayToNode(ctx, c, q.endpoint(), q.path(), q.body(), q.json(), q.caller(), q.model(), q.t0());
@@ -970,8 +977,13 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** Relays to an external OpenAI-compatible endpoint, the model renamed to its name there, bytes streamed back. */
-    private void relayToEndpoint(Context ctx, EndpointPool.Target target, String endpointName,
-                                 String path, JsonNode json, Access.Caller caller, String model, long t0) {
+    /**
+     * Relays the request to an endpoint. Returns null when it answered (whatever its status), or why it could
+     * not be reached before anything was sent, for the caller to route the request again; the endpoint is then
+     * marked unhealthy until its next check passes.
+     */
+    private String relayToEndpoint(Context ctx, EndpointPool.Target target, String endpointName,
+                                   String path, JsonNode json, Access.Caller caller, String model, long t0) {
         String requestId = requestId(ctx);
         ctx.header("x-request-id", requestId);
         var e = target.endpoint();
@@ -994,6 +1006,7 @@ public final class Gateway implements AutoCloseable {
         metrics.inFlight.incrementAndGet();
         int status = 502;
         boolean sent = false;
+        String failure = null;
         int promptTokens = 0;
         int completionTokens = 0;
         try {
@@ -1059,17 +1072,20 @@ public final class Gateway implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             if (!sent) {
-                status = 503;
-                throw ApiException.unavailable("the endpoint " + e.id() + " of '" + model + "' (" + e.url()
-                        + ") failed: " + (ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage()));
+                failure = "endpoint " + e.id() + " (" + e.url() + ") failed: "
+                        + (ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage());
+                endpoints.failed(e.id(), failure);
             }
         } finally {
             metrics.inFlight.decrementAndGet();
+        }
+        if (failure == null) {
             Duration latency = Duration.ofNanos(System.nanoTime() - t0);
             metrics.request(endpointName, model, status, latency);
             recordUsage(ctx, new Access.Usage(requestId, caller, model, endpointName, promptTokens, completionTokens,
                     latency.toMillis(), status));
         }
+        return failure;
     }
 
     /**

@@ -76,6 +76,17 @@ public final class EndpointPool implements AutoCloseable {
         }
     }
 
+    /**
+     * A request could not reach the endpoint: it counts as unhealthy from now until a check finds it answering,
+     * so that the requests that follow go elsewhere rather than wait for the next check.
+     */
+    public void failed(String id, String detail) {
+        Health before = health.put(id, new Health(false, detail, Instant.now()));
+        if (before == null || before.healthy()) {
+            LOG.info("endpoint {} is unhealthy: {}", id, detail);
+        }
+    }
+
     /** Whether {@code url/models} answers 200 with this key. */
     public Health check(Endpoints.Endpoint e, String key) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(e.url() + "/models")).timeout(Duration.ofSeconds(5)).GET();
