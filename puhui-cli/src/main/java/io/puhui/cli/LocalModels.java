@@ -6,6 +6,7 @@ import io.puhui.server.gateway.ModelDirectory;
 import io.puhui.server.node.ModelFormat;
 import io.puhui.server.node.WorkerSpec;
 import io.puhui.server.pool.NodeInstance;
+import io.puhui.server.store.ModelRecords;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,19 +48,29 @@ record LocalModels(Map<String, Path> explicit, Store store, int slots, int queue
     }
 
     /**
-     * A variant's quality: as declared; else, for a compressed model in the store, how often its top token agrees
-     * with its parent's, as `puhui compress`/`eval` measured it; else the prior of its compression.
+     * A variant's quality: as declared; else, for a compressed model (a file with its compression record beside
+     * it, or one in the store), how often its top token agrees with its parent's, as `puhui compress`/`eval`
+     * measured it; else the prior of its compression.
      */
     private double quality(String name, String format) {
         Double declared = quality.get(name);
         if (declared != null) {
             return declared;
         }
-        if (store != null && !explicit.containsKey(name)) {
-            var lineage = store.db.models().find(name).map(m -> m.lineage()).orElse(null);
-            if (lineage != null && lineage.top1() >= 0 && lineage.top1() <= 1) {
-                return lineage.top1();
+        ModelRecords.Lineage lineage = null;
+        Path file = explicit.get(name);
+        if (file != null) {
+            try {
+                CompressionRecord.Summary beside = CompressionRecord.summary(file);
+                lineage = beside == null ? null : beside.lineage();
+            } catch (IOException unreadable) {
+                lineage = null;
             }
+        } else if (store != null) {
+            lineage = store.db.models().find(name).map(ModelRecords.ModelRecord::lineage).orElse(null);
+        }
+        if (lineage != null && lineage.top1() >= 0 && lineage.top1() <= 1) {
+            return lineage.top1();
         }
         return NodeInstance.qualityPrior(format);
     }

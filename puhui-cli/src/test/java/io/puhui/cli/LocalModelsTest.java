@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.puhui.engine.SharedData;
 import io.puhui.server.pool.NodeInstance;
 import io.puhui.server.store.ModelRecords;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -41,5 +42,23 @@ class LocalModelsTest {
             assertThat(by.get("plain").loaded()).isFalse();
             assertThat(by.get("file").slots()).isEqualTo(4);
         }
+    }
+
+    @Test
+    void aFileWithItsCompressionRecordBesideItTakesTheMeasuredAgreement() throws Exception {
+        Path copy = Files.copy(SharedData.stories260K(), home.resolve("small.gguf"));
+        Files.writeString(home.resolve("small.gguf.record.json"), "{\"record\": \"" + CompressionRecord.FORMAT
+                + "\", \"bytes\": " + Files.size(copy) + ", \"parent\": {\"sha256\": \"" + "ab".repeat(32)
+                + "\"}, \"method\": {\"type\": \"Q4_K_M\"}, \"fidelity\": {\"kl_mean\": 0.03, \"top1_agreement\": 0.88}}");
+        Path other = Files.copy(SharedData.stories260K(), home.resolve("other.gguf"));
+        Files.writeString(home.resolve("other.gguf.record.json"), "{\"record\": \"" + CompressionRecord.FORMAT
+                + "\", \"bytes\": 1, \"parent\": {\"sha256\": \"" + "ab".repeat(32) + "\"}, "
+                + "\"fidelity\": {\"top1_agreement\": 0.5}}");
+        LocalModels m = new LocalModels(Map.of("small", copy, "other", other), null, 1, 1, 512, 1, 1 << 20, Map.of());
+        Map<String, NodeInstance> by = new java.util.HashMap<>();
+        m.instances(name -> false).forEach(i -> by.put(i.model(), i));
+        assertThat(by.get("small").quality()).as("what eval measured against its parent").isEqualTo(0.88);
+        assertThat(by.get("other").quality()).as("a record of another file (its size differs) is not believed")
+                .isEqualTo(1.0);
     }
 }
