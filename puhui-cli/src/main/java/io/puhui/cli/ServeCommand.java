@@ -2,6 +2,7 @@
 package io.puhui.cli;
 
 import io.puhui.server.api.Tls;
+import io.puhui.server.compliance.Labels;
 import io.puhui.server.gateway.Gateway;
 import io.puhui.server.node.Agent;
 import io.puhui.server.node.Supervisor;
@@ -13,6 +14,8 @@ import io.puhui.server.pool.Cascade;
 import io.puhui.server.pool.EndpointPool;
 import io.puhui.server.pool.NodeRegistry;
 import io.puhui.server.pool.Tier;
+import io.puhui.server.safety.Lexicon;
+import io.puhui.server.safety.SafetyEngine;
 import io.puhui.server.store.SecretBox;
 import io.puhui.server.worker.WorkerConfig;
 import java.io.IOException;
@@ -52,6 +55,26 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--tls-key", paramLabel = "FILE.pem", description = "The certificate's private key, PEM, unencrypted.")
     Path tlsKey;
+
+    @Option(names = "--aigc-producer", defaultValue = "Puhui", paramLabel = "NAME",
+            description = "ContentProducer in the AIGC metadata of every answer: this service as registered (default ${DEFAULT-VALUE}).")
+    String aigcProducer;
+
+    @Option(names = "--label-text", paramLabel = "TEXT", description = "The visible label added to every answer; it "
+            + "must say 人工智能生成 or AI-generated (default: （本内容由人工智能生成 · AI-generated）).")
+    String labelText;
+
+    @Option(names = "--label-position", defaultValue = "suffix", paramLabel = "prefix|suffix",
+            description = "Where the visible label goes in an answer (default ${DEFAULT-VALUE}).")
+    String labelPosition;
+
+    @Option(names = "--audit-text", defaultValue = "full", paramLabel = "full|hash",
+            description = "Whether audit records keep the text of requests and answers, or only its SHA-256 (default ${DEFAULT-VALUE}).")
+    String auditText;
+
+    @Option(names = "--no-safety-checks", description = "Serve without the content-safety checks, labels and audit log, "
+            + "to measure what they cost. A public service must not run this way.")
+    boolean noSafety;
 
     @Option(names = "--port", defaultValue = "11500", description = "Port (default ${DEFAULT-VALUE}; 0 picks one).")
     int port;
@@ -156,6 +179,21 @@ final class ServeCommand implements Callable<Integer> {
                 throw new Main.UsageException("--tls-cert/--tls-key: " + e.getMessage());
             }
         }
+        Labels labels;
+        try {
+            Labels.Position position = switch (labelPosition) {
+                case "prefix" -> Labels.Position.PREFIX;
+                case "suffix" -> Labels.Position.SUFFIX;
+                default -> throw new IllegalArgumentException("--label-position is prefix or suffix, not '" + labelPosition + "'");
+            };
+            if (!auditText.equals("full") && !auditText.equals("hash")) {
+                throw new IllegalArgumentException("--audit-text is full or hash, not '" + auditText + "'");
+            }
+            labels = new Labels(aigcProducer, labelText != null ? labelText : Labels.DEFAULT.explicitText(), position,
+                    Labels.DEFAULT.refusal(), Labels.DEFAULT.withheld());
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException(e.getMessage());
+        }
         PrintWriter out = spec.commandLine().getOut();
         Path home = PuhuiHome.resolve();
         Files.createDirectories(home);
@@ -181,6 +219,15 @@ final class ServeCommand implements Callable<Integer> {
             long budget = memoryBudgetMiB != null ? memoryBudgetMiB << 20 : defaultBudget();
             LocalModels specs = new LocalModels(explicit, store, decoding.slots, decoding.queue,
                     decoding.contextLength, nThreads, decoding.maxBody, Map.of());
+            SafetyEngine safety = null;
+            if (!noSafety) {
+                try {
+                    safety = new SafetyEngine(home.resolve("safety"), 2);
+                } catch (Lexicon.FormatException e) {
+                    throw new Main.UsageException("the lexicon files in " + home.resolve("safety") + " need fixing: "
+                            + e.getMessage());
+                }
+            }
             Supervisor supervisor = new Supervisor(WorkerLaunch.command(), home.resolve("logs"), budget,
                     Clock.systemUTC());
             Gateway gateway;
@@ -192,7 +239,10 @@ final class ServeCommand implements Callable<Integer> {
             try {
                 gateway = new Gateway(new Gateway.Listen(host, port, decoding.maxBody, tls), specs, supervisor,
                         store.access(!loopback || store.activeKeys() > 0), pool, endpoints).routing(routing)
-                        .tenants(store.db.tenants()).start();
+                        .tenants(store.db.tenants())
+                        .compliance(safety == null ? null : new Gateway.Compliance(safety, labels, store.db.auditLog(),
+                                auditText.equals("full")))
+                        .start();
             } catch (RuntimeException e) {
                 endpoints.close();
                 pool.close();

@@ -77,8 +77,9 @@ class ServeIT {
     void greedyCompletionEqualsTheEnginesGenerateCommand() throws Exception {
         Completion c = client.completions().create(CompletionCreateParams.builder().model("stories")
                 .prompt("Once upon a time").maxTokens(48).temperature(0.0).build());
-        assertThat(c.choices().get(0).text()).isEqualTo(generate("Once upon a time", 48))
-                .isEqualTo(CliProcessIT.STORIES_48);
+        // the engine's text, then the visible label every answer carries
+        assertThat(c.choices().get(0).text()).isEqualTo(generate("Once upon a time", 48) + ServeProcess.LABEL)
+                .isEqualTo(CliProcessIT.STORIES_48 + ServeProcess.LABEL);
         assertThat(c.usage().orElseThrow().promptTokens()).isEqualTo(5);
         assertThat(c.usage().orElseThrow().completionTokens()).isEqualTo(48);
     }

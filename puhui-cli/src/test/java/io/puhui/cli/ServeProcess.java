@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
 final class ServeProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on (https?://127\\.0\\.0\\.1:(\\d+))");
     static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** The visible label `serve` adds to the end of every answer by default. */
+    static final String LABEL = "\n\n（本内容由人工智能生成 · AI-generated）";
 
     final Process process;
     final String baseUrl;

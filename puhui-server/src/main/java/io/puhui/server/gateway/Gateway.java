@@ -29,7 +29,11 @@ import io.puhui.server.pool.RouteRequest;
 import io.puhui.server.pool.Router;
 import io.puhui.server.pool.SpeedBook;
 import io.puhui.server.pool.Tier;
+import io.puhui.server.store.AuditLog;
 import io.puhui.server.store.Tenants;
+import io.puhui.server.compliance.Labels;
+import io.puhui.server.safety.Hit;
+import io.puhui.server.safety.SafetyEngine;
 import io.puhui.server.tunnel.Tunnel;
 import io.puhui.server.worker.WorkerServer;
 import java.io.BufferedReader;
@@ -76,6 +80,21 @@ public final class Gateway implements AutoCloseable {
     private final AgentEndpoint pool;
     private volatile Routing routing = Routing.DEFAULT;
     private volatile Tenants tenants;
+    private volatile Compliance compliance;
+
+    /**
+     * The compliance stage: safety checks, labels and the audit log.
+     *
+     * @param audit    where every request is recorded (null: nowhere)
+     * @param keepText whether audit records keep the text of requests and answers, or only its hash
+     */
+    public record Compliance(SafetyEngine safety, Labels labels, AuditLog audit, boolean keepText) {
+    }
+
+    public Gateway compliance(Compliance c) {
+        this.compliance = c;
+        return this;
+    }
 
     /**
      * How requests for a model with several variants (the local file and endpoints) are placed.
@@ -275,6 +294,10 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /**
+     * The compliance stage around the relay: the input check (a blocked request is refused and reaches no
+     * model), the output check and labels on whatever answers ({@link AnswerGuard}), and the audit record.
+     */
     private void relay(Context ctx, String endpoint, String path) throws Exception {
         long t0 = System.nanoTime();
         Access.Caller caller = ctx.attribute("caller");
@@ -285,6 +308,114 @@ public final class Gateway implements AutoCloseable {
             throw ApiException.badRequest("model", "'model' is required: one of " + models.names());
         }
         String model = m.asText();
+        Compliance comp = compliance;
+        if (comp == null) {
+            relayRouted(ctx, endpoint, path, body, json, caller, model, t0);
+            return;
+        }
+        boolean chat = endpoint.equals("chat.completions");
+        String requestId = requestId(ctx);
+        String produceId = Labels.newProduceId();
+        ctx.header("X-AIGC-Label", comp.labels().header(produceId, requestId));
+        SafetyEngine.Rules rules = SafetyEngine.Rules.DEFAULT;
+        String input = inputText(json, chat);
+        List<Hit> inputHits = comp.safety().check(input, SafetyEngine.Stage.INPUT, rules);
+        Hit refusedBy = inputHits.stream().filter(Hit::blocks).findFirst().orElse(null);
+        boolean stream = json.path("stream").asBoolean(false);
+        if (refusedBy != null) {
+            ctx.status(200).contentType(stream ? "text/event-stream" : "application/json");
+            ctx.header("x-puhui-safety", "refused; stage=input; category=" + refusedBy.category());
+            ctx.res().getOutputStream().write(AnswerGuard.refusal(comp.labels(), chat, stream, model, requestId,
+                    produceId, refusedBy));
+            metrics.refused(refusedBy.category());
+            audit(comp, ctx, caller, model, requestId, produceId, 200, "refused", inputHits, List.of(), input, null);
+            return;
+        }
+        // structured output keeps its shape: a JSON answer gets the AIGC metadata but no visible notice in it
+        AnswerGuard guard = new AnswerGuard(() -> ctx.res().getOutputStream(), () -> ctx.res().getContentType(),
+                () -> ctx.statusCode(), comp.labels(), () -> comp.safety().scanner(SafetyEngine.Stage.OUTPUT, rules),
+                produceId, requestId, !json.path("response_format").path("type").asText("text").startsWith("json"));
+        ctx.attribute(GUARD, guard);
+        int status = 500;
+        try {
+            relayRouted(ctx, endpoint, path, body, json, caller, model, t0);
+            guard.finish();
+            status = ctx.statusCode();
+        } catch (ApiException e) {
+            status = e.status();
+            throw e;
+        } finally {
+            String decision = guard.withheld() != null ? "withheld"
+                    : inputHits.isEmpty() && guard.hits().isEmpty() ? "passed" : "flagged";
+            if (guard.withheld() != null) {
+                metrics.withheld(guard.withheld().category());
+                status = 200;
+            }
+            audit(comp, ctx, caller, model, requestId, produceId, status, decision, inputHits, guard.hits(), input,
+                    guard.text());
+        }
+    }
+
+    /** The client's side of the answer: through the guard when the compliance stage is on. */
+    private static OutputStream out(Context ctx) throws IOException {
+        AnswerGuard g = ctx.attribute(GUARD);
+        return g != null ? g : ctx.res().getOutputStream();
+    }
+
+    private static final String GUARD = "puhui.answer-guard";
+
+    /** What the user sent, as the input check and the audit log see it: each message's text, or the prompt. */
+    static String inputText(JsonNode json, boolean chat) {
+        StringBuilder sb = new StringBuilder();
+        if (chat) {
+            for (JsonNode msg : json.path("messages")) {
+                JsonNode content = msg.path("content");
+                sb.append(msg.path("role").asText("user")).append(": ");
+                if (content.isTextual()) {
+                    sb.append(content.asText());
+                } else {
+                    for (JsonNode part : content) {
+                        if (part.path("text").isTextual()) {
+                            sb.append(part.path("text").asText()).append(' ');
+                        }
+                    }
+                }
+                sb.append('\n');
+            }
+        } else {
+            JsonNode prompt = json.path("prompt");
+            if (prompt.isTextual()) {
+                sb.append(prompt.asText());
+            } else {
+                prompt.forEach(p -> sb.append(p.asText()).append('\n'));
+            }
+        }
+        return sb.toString();
+    }
+
+    private void audit(Compliance comp, Context ctx, Access.Caller caller, String model, String requestId,
+                       String produceId, int status, String decision, List<Hit> in, List<Hit> out, String input,
+                       String output) {
+        if (comp.audit() == null) {
+            return;
+        }
+        ObjectNode safety = Json.MAPPER.createObjectNode();
+        safety.set("input", AnswerGuard.hitsJson(in));
+        safety.set("output", AnswerGuard.hitsJson(out));
+        String route = ctx.res().getHeader("x-puhui-route");
+        if (route == null) {
+            route = decision.equals("refused") ? "none (refused before routing)" : "local:this server/" + model;
+        }
+        try {
+            comp.audit().append(new AuditLog.Draft(requestId, produceId, caller.tenant(), null, caller.keyId(), model,
+                    route, status, decision, Json.write(safety), "explicit+implicit", input, output, comp.keepText()));
+        } catch (RuntimeException e) {
+            LOG.error("could not write the audit record of {}: {}", requestId, e.getMessage());
+        }
+    }
+
+    private void relayRouted(Context ctx, String endpoint, String path, byte[] body, JsonNode json,
+                             Access.Caller caller, String model, long t0) throws Exception {
         Optional<WorkerSpec> local = models.find(model);
         List<EndpointPool.Target> remote = endpoints == null ? List.of()
                 : endpoints.healthy(model);
@@ -628,7 +759,7 @@ public final class Gateway implements AutoCloseable {
     private static void streamError(Context ctx, String message) {
         ApiException err = new ApiException(502, "server_error", "upstream_failed", null, message, null);
         try {
-            OutputStream out = ctx.res().getOutputStream();
+            OutputStream out = out(ctx);
             out.write(("data: " + Json.write(err.toJson(Json.MAPPER)) + "\n\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
         } catch (IOException clientGone) {
@@ -682,7 +813,7 @@ public final class Gateway implements AutoCloseable {
                             ctx.contentType("text/event-stream");
                             ctx.header("x-puhui-cascade", "restart mode: the verdict comes in the stream");
                             ctx.res().setHeader("Cache-Control", "no-cache");
-                            early = ctx.res().getOutputStream();
+                            early = out(ctx);
                         }
                         early.write(strip(event, clientLogprobs).getBytes(StandardCharsets.UTF_8));
                         early.flush();
@@ -751,7 +882,7 @@ public final class Gateway implements AutoCloseable {
             relay(ctx, q, larger);
             return;
         }
-        OutputStream out = ctx.res().getOutputStream();
+        OutputStream out = out(ctx);
         if (d.escalate()) {
             x.close();
             ObjectNode e = Json.MAPPER.createObjectNode().put("type", "escalation").put("route", describe(larger))
@@ -778,7 +909,7 @@ public final class Gateway implements AutoCloseable {
         int status = 200;
         UsageScanner usage = new UsageScanner();
         try (Answer done = x) {
-            OutputStream out = ctx.res().getOutputStream();
+            OutputStream out = out(ctx);
             for (String event : held) {
                 byte[] b = (heldUnsent ? strip(event, clientLogprobs) : event).getBytes(StandardCharsets.UTF_8);
                 usage.scan(b, b.length);
@@ -916,7 +1047,7 @@ public final class Gateway implements AutoCloseable {
         }
         ctx.header("x-request-id", q.requestId());
         ctx.contentType("application/json");
-        ctx.result(Json.write(smallAnswer));
+        out(ctx).write(Json.write(smallAnswer).getBytes(StandardCharsets.UTF_8));
         Duration latency = Duration.ofNanos(System.nanoTime() - q.t0());
         metrics.request(q.endpoint(), q.model(), 200, latency);
         recordUsage(ctx, new Access.Usage(q.requestId(), q.caller(), q.model(), q.endpoint(),
@@ -1020,7 +1151,7 @@ public final class Gateway implements AutoCloseable {
             }
             r.headers().firstValue("content-type").ifPresent(ctx::contentType);
             try (InputStream in = r.body()) {
-                OutputStream out = ctx.res().getOutputStream();
+                OutputStream out = out(ctx);
                 if (!json.path("stream").asBoolean(false)) {
                     byte[] all = in.readAllBytes();
                     if (status == 200) {
@@ -1179,12 +1310,12 @@ public final class Gateway implements AutoCloseable {
                     countUsage(Json.MAPPER.readTree(all).path("usage"), outcome);
                 }
                 outcome.sentAny = true;
-                ctx.res().getOutputStream().write(all);
+                out(ctx).write(all);
                 return;
             }
             ctx.res().setHeader("Cache-Control", "no-cache");
             ctx.res().setHeader("X-Accel-Buffering", "no");
-            OutputStream out = ctx.res().getOutputStream();
+            OutputStream out = out(ctx);
             UsageScanner usage = new UsageScanner();
             byte[] buf = new byte[16 * 1024];
             while (true) {
@@ -1275,6 +1406,7 @@ public final class Gateway implements AutoCloseable {
             ObjectNode o = ws.addObject();
             o.put("model", w.spec().name());
             o.put("pid", w.pid());
+            o.put("url", w.baseUri().toString());
             o.put("in_flight", w.inFlight());
             o.put("queued", w.queued());
         }

@@ -38,6 +38,18 @@ final class GatewayMetrics {
     }
 
     /** Where a routed request went. */
+    /** A request the input check refused. */
+    void refused(String category) {
+        Counter.builder("puhui.safety.refused").description("Requests refused by the input check, by risk category")
+                .tags("category", category).register(registry).increment();
+    }
+
+    /** An answer the output check withheld. */
+    void withheld(String category) {
+        Counter.builder("puhui.safety.withheld").description("Answers withheld by the output check, by risk category")
+                .tags("category", category).register(registry).increment();
+    }
+
     void routed(String model, String tier) {
         Counter.builder("puhui.requests.routed").description("Requests by the tier they were served at")
                 .tags("model", model, "tier", tier).register(registry).increment();

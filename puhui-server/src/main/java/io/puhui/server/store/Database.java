@@ -94,6 +94,11 @@ public final class Database implements AutoCloseable {
         return new ApiKeys(this);
     }
 
+    /** The audit log; keep one instance per process, which serialises appends. */
+    public AuditLog auditLog() {
+        return new AuditLog(this);
+    }
+
     /** Tenants' policies; keep one instance, which caches them. */
     public Tenants tenants() {
         return new Tenants(this);

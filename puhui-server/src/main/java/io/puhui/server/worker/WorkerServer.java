@@ -44,6 +44,8 @@ public final class WorkerServer implements AutoCloseable {
     private final long created = Instant.now().getEpochSecond();
     private final AtomicLong completed = new AtomicLong();
     private final AtomicLong generatedTokens = new AtomicLong();
+    /** Streams whose client left (or whose answer the gateway cut) before they ended; their generation stopped. */
+    private final AtomicLong cancelled = new AtomicLong();
 
     private WorkerServer(WorkerConfig config) throws IOException {
         this.config = config;
@@ -103,6 +105,7 @@ public final class WorkerServer implements AutoCloseable {
         h.put("context_length", batch.contextLength());
         h.put("completed", completed.get());
         h.put("generated_tokens", generatedTokens.get());
+        h.put("cancelled", cancelled.get());
         h.put("memory_bytes", Runtime.getRuntime().totalMemory() + model.file().fileSize());
         json(ctx, h);
     }
@@ -255,6 +258,7 @@ public final class WorkerServer implements AutoCloseable {
         } catch (IOException clientGone) {
             gone.set(true);
             seqs.forEach(BatchGenerator.Sequence::cancel); // the slots are free at the next step
+            cancelled.incrementAndGet();
             return null;
         }
     }

@@ -186,6 +186,75 @@ class StoreTest {
         }
     }
 
+    static AuditLog.Draft draft(int i, boolean keepText) {
+        return new AuditLog.Draft("req-" + i, "pid-" + i, "team-a", null, "key_1", "m", "edge:this server/m", 200,
+                "passed", "{\"input\":[],\"output\":[]}", "explicit+implicit", "问题 " + i, "回答 " + i, keepText);
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void theAuditChainVerifiesAndFindsEditedDeletedAndMovedRecords(Supplier<Database> open) {
+        try (Database db = open.get()) {
+            AuditLog log = db.auditLog();
+            for (int i = 1; i <= 4; i++) {
+                log.append(draft(i, i != 3));
+            }
+            assertThat(log.verify()).isEqualTo(new AuditLog.Verification(4, null, null));
+            assertThat(log.byProduceId("pid-3")).singleElement().satisfies(e -> {
+                assertThat(e.inputText()).as("only the hash kept").isNull();
+                assertThat(e.inputHash()).isEqualTo(AuditLog.sha256("问题 3"));
+            });
+            List<AuditLog.Entry> all = new ArrayList<>();
+            log.export(Instant.EPOCH, CLOCK.instant().plusSeconds(1), all::add);
+            assertThat(all).extracting(AuditLog.Entry::seq).containsExactly(1L, 2L, 3L, 4L);
+            List<AuditLog.Entry> none = new ArrayList<>();
+            log.export(Instant.EPOCH, Instant.EPOCH.plusSeconds(1), none::add);
+            assertThat(none).as("a period with no records is empty").isEmpty();
+
+            db.jdbi().useHandle(h -> h.execute("UPDATE audit_log SET output_text = '改过的回答' WHERE seq = 2"));
+            assertThat(log.verify()).satisfies(v -> {
+                assertThat(v.brokenAt()).isEqualTo(2);
+                assertThat(v.problem()).contains("changed");
+                assertThat(v.checked()).isEqualTo(1);
+            });
+            db.jdbi().useHandle(h -> h.execute("UPDATE audit_log SET output_text = '回答 2' WHERE seq = 2"));
+            assertThat(log.verify().ok()).isTrue();
+            // moving a record: swap the places of 3 and 4
+            db.jdbi().useHandle(h -> {
+                h.execute("UPDATE audit_log SET seq = 99 WHERE seq = 3");
+                h.execute("UPDATE audit_log SET seq = 3 WHERE seq = 4");
+                h.execute("UPDATE audit_log SET seq = 4 WHERE seq = 99");
+            });
+            assertThat(log.verify().brokenAt()).isEqualTo(3);
+            db.jdbi().useHandle(h -> {
+                h.execute("UPDATE audit_log SET seq = 99 WHERE seq = 3");
+                h.execute("UPDATE audit_log SET seq = 3 WHERE seq = 4");
+                h.execute("UPDATE audit_log SET seq = 4 WHERE seq = 99");
+            });
+            assertThat(log.verify().ok()).isTrue();
+            db.jdbi().useHandle(h -> h.execute("DELETE FROM audit_log WHERE seq = 4"));
+            assertThat(log.verify()).satisfies(v -> assertThat(v.problem()).contains("newest records, up to 4"));
+            db.jdbi().useHandle(h -> h.execute("DELETE FROM audit_log WHERE seq = 2"));
+            assertThat(log.verify()).satisfies(v -> assertThat(v.problem()).contains("record 2 is missing"));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
+    void purgingOldRecordsKeepsTheChainVerifiable(Supplier<Database> open) {
+        try (Database db = open.get()) {
+            AuditLog log = db.auditLog();
+            for (int i = 1; i <= 3; i++) {
+                log.append(draft(i, true));
+            }
+            assertThat(log.purge(CLOCK.instant().plusMillis(1))).isEqualTo(3);
+            assertThat(log.purge(CLOCK.instant().plusMillis(1))).isZero();
+            AuditLog.Entry next = db.auditLog().append(draft(4, true));
+            assertThat(next.seq()).as("numbering goes on after a purge").isEqualTo(4);
+            assertThat(db.auditLog().verify()).isEqualTo(new AuditLog.Verification(1, null, null));
+        }
+    }
+
     @Test
     void schemaSurvivesReopeningAndBadUrlsSayWhatToDo(@org.junit.jupiter.api.io.TempDir Path dir) {
         try (Database db = Database.openDefault(dir, CLOCK)) {
