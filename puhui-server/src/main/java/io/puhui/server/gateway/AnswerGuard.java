@@ -126,6 +126,13 @@ final class AnswerGuard extends OutputStream {
         }
     }
 
+    /** Drops the bytes of an event that will not be completed (its upstream was cut); none of it was sent. */
+    void discardPartialEvent() {
+        if (Boolean.TRUE.equals(sse)) {
+            pending.reset();
+        }
+    }
+
     /** Writes what is still held: a whole answer, checked and labelled, or the rest of a stream. */
     void finish() throws IOException {
         if (finished) {

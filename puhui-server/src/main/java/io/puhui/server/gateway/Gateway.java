@@ -760,6 +760,9 @@ public final class Gateway implements AutoCloseable {
         ApiException err = new ApiException(502, "server_error", "upstream_failed", null, message, null);
         try {
             OutputStream out = out(ctx);
+            if (out instanceof AnswerGuard guard) {
+                guard.discardPartialEvent(); // the upstream was cut in the middle of an event the client never saw
+            }
             out.write(("data: " + Json.write(err.toJson(Json.MAPPER)) + "\n\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
         } catch (IOException clientGone) {
