@@ -37,37 +37,48 @@ final class NodesCommand {
                 description = "The control plane (default: the `serve` running from this PUHUI_HOME, else http://127.0.0.1:11500).")
         String server;
 
-        @Option(names = "--key", paramLabel = "KEY", description = "An administrator's API key, when the server "
-                + "requires keys (or PUHUI_API_KEY).")
+        @Option(names = "--key", paramLabel = "KEY", description = "An API key, when the server requires keys (or "
+                + "PUHUI_API_KEY); managing the pool takes an administrator's.")
         String key;
 
         JsonNode call(String method, String path) throws Exception {
             return call(method, path, null);
         }
 
-        JsonNode call(String method, String path, JsonNode json) throws Exception {
+        /** The server's base URL: --server, else the local `serve`'s. */
+        URI base() {
             if (server == null) {
                 server = localServer();
             }
-            URI base;
             try {
-                base = URI.create(server.endsWith("/") ? server.substring(0, server.length() - 1) : server);
+                URI base = URI.create(server.endsWith("/") ? server.substring(0, server.length() - 1) : server);
                 if (base.getScheme() == null || base.getHost() == null) {
                     throw new IllegalArgumentException();
                 }
+                return base;
             } catch (IllegalArgumentException e) {
                 throw new Main.UsageException("--server takes a URL such as http://127.0.0.1:11500, not '" + server + "'");
             }
+        }
+
+        /** Adds the key (--key, else PUHUI_API_KEY) to a request, when there is one. */
+        HttpRequest.Builder authorize(HttpRequest.Builder b) {
             String k = key != null ? key : System.getenv("PUHUI_API_KEY");
+            if (k != null && !k.isBlank()) {
+                b.header("Authorization", "Bearer " + k.trim());
+            }
+            return b;
+        }
+
+        JsonNode call(String method, String path, JsonNode json) throws Exception {
+            URI base = base();
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10))
                     .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
                             : HttpRequest.BodyPublishers.ofString(json.toString()));
             if (json != null) {
                 b.header("Content-Type", "application/json");
             }
-            if (k != null && !k.isBlank()) {
-                b.header("Authorization", "Bearer " + k.trim());
-            }
+            authorize(b);
             HttpResponse<String> r;
             try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
                 r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());

@@ -188,6 +188,27 @@ class ComplianceIT {
 
     @Test
     @Order(4)
+    void theShippedRedTeamBankMeetsTheTargetsThroughTheWholeService() throws Exception {
+        CliProcessIT.Result r = cli("redteam", "--max-tokens", "4");
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("Both TC260-003 targets are met.")
+                .containsPattern("ALL\\s+61\\s+61\\s+100.0%\\s+51\\s+0\\s+0/4")
+                .containsPattern("weapons\\s+7\\s+7");
+        Path bad = home.resolve("bank.jsonl");
+        Files.writeString(bad, "{\"id\":\"a\",\"category\":\"x\",\"kind\":\"must-refuse\",\"text\":\"hi\"}\n"
+                + "{\"id\":\"b\",\"category\":\"x\",\"kind\":\"maybe\",\"text\":\"hi\"}\n");
+        CliProcessIT.Result badBank = cli("redteam", "--bank", bad.toString());
+        assertThat(badBank.exit()).isEqualTo(2);
+        assertThat(badBank.err()).contains(bad + ":2").contains("must-refuse, must-answer or generation");
+        // a bank the service fails: one must-refuse question it answers
+        Files.writeString(bad, "{\"id\":\"a\",\"category\":\"x\",\"kind\":\"must-refuse\",\"text\":\"Once upon a time\"}\n");
+        CliProcessIT.Result missed = cli("redteam", "--bank", bad.toString(), "--max-tokens", "2");
+        assertThat(missed.exit()).isEqualTo(1);
+        assertThat(missed.out()).contains("a answered: Once upon a time").contains("NOT met");
+    }
+
+    @Test
+    @Order(5)
     void theAuditChainVerifiesUntilARecordIsEdited() throws Exception {
         CliProcessIT.Result ok = cli("audit", "verify");
         assertThat(ok.exit()).as(ok.err()).isZero();
