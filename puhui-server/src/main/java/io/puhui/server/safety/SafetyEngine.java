@@ -196,7 +196,13 @@ public final class SafetyEngine implements AutoCloseable {
                 }
             }
             tail.append(piece);
-            for (Patterns.Match m : Patterns.find(tail)) {
+            // every pattern ends in a digit (or X, after digits): a piece without one completes none
+            boolean digit = false;
+            for (int i = 0; i < piece.length() && !digit; i++) {
+                char ch = piece.charAt(i);
+                digit = (ch >= '0' && ch <= '9') || ch == 'X' || ch == 'x';
+            }
+            for (Patterns.Match m : digit ? Patterns.find(tail) : List.<Patterns.Match>of()) {
                 long end = tailStart + m.end();
                 if (patternsReported.add(m.name() + "@" + end)) {
                     Lexicon.Action a = stage == Stage.OUTPUT || rules.blockCategories().contains(Patterns.CATEGORY)
