@@ -16,6 +16,7 @@ import io.puhui.server.pool.NodeRegistry;
 import io.puhui.server.pool.Tier;
 import io.puhui.server.safety.Lexicon;
 import io.puhui.server.safety.SafetyEngine;
+import io.puhui.server.store.AuditLog;
 import io.puhui.server.store.SecretBox;
 import io.puhui.server.worker.WorkerConfig;
 import java.io.IOException;
@@ -240,7 +241,7 @@ final class ServeCommand implements Callable<Integer> {
                 gateway = new Gateway(new Gateway.Listen(host, port, decoding.maxBody, tls), specs, supervisor,
                         store.access(!loopback || store.activeKeys() > 0), pool, endpoints).routing(routing)
                         .tenants(store.db.tenants())
-                        .compliance(safety == null ? null : new Gateway.Compliance(safety, labels, store.db.auditLog(),
+                        .compliance(safety == null ? null : new Gateway.Compliance(safety, labels, new AuditLog.Writer(store.db.auditLog()),
                                 auditText.equals("full")))
                         .start();
             } catch (RuntimeException e) {

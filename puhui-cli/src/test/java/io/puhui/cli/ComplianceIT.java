@@ -73,9 +73,17 @@ class ComplianceIT {
                 HttpResponse.BodyHandlers.ofString()).body());
     }
 
-    static AuditLog.Entry audit(String produceId) {
-        try (Store store = Store.open(home, null)) {
-            return store.db.auditLog().byProduceId(produceId).stream().findFirst().orElseThrow();
+    /** The audit record of a response (written just after it, off the request's path). */
+    static AuditLog.Entry audit(String produceId) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (true) {
+            try (Store store = Store.open(home, null)) {
+                var found = store.db.auditLog().byProduceId(produceId);
+                if (!found.isEmpty() || System.currentTimeMillis() > deadline) {
+                    return found.stream().findFirst().orElseThrow(() -> new AssertionError("no audit record of " + produceId));
+                }
+            }
+            Thread.sleep(50);
         }
     }
 

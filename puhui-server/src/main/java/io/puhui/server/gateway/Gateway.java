@@ -88,7 +88,7 @@ public final class Gateway implements AutoCloseable {
      * @param audit    where every request is recorded (null: nowhere)
      * @param keepText whether audit records keep the text of requests and answers, or only its hash
      */
-    public record Compliance(SafetyEngine safety, Labels labels, AuditLog audit, boolean keepText) {
+    public record Compliance(SafetyEngine safety, Labels labels, AuditLog.Writer audit, boolean keepText) {
     }
 
     public Gateway compliance(Compliance c) {
@@ -407,7 +407,7 @@ public final class Gateway implements AutoCloseable {
             route = decision.equals("refused") ? "none (refused before routing)" : "local:this server/" + model;
         }
         try {
-            comp.audit().append(new AuditLog.Draft(requestId, produceId, caller.tenant(), null, caller.keyId(), model,
+            comp.audit().submit(new AuditLog.Draft(requestId, produceId, caller.tenant(), null, caller.keyId(), model,
                     route, status, decision, Json.write(safety), "explicit+implicit", input, output, comp.keepText()));
         } catch (RuntimeException e) {
             LOG.error("could not write the audit record of {}: {}", requestId, e.getMessage());
@@ -1507,5 +1507,9 @@ public final class Gateway implements AutoCloseable {
     public void close() {
         app.stop();
         connections.close();
+        Compliance c = compliance;
+        if (c != null && c.audit() != null) {
+            c.audit().close(); // the records still queued are written
+        }
     }
 }

@@ -10,10 +10,14 @@ import java.security.NoSuchAlgorithmException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.slf4j.LoggerFactory;
 
 public final class AuditLog {
     /** The hash the first record follows. */
@@ -72,53 +76,156 @@ public final class AuditLog {
     }
 
     /** Appends a record at the end of the chain; appends are serialised. */
-    public synchronized Entry append(Draft d) {
-        if (lastSeq < 0) {
-            db.jdbi().useHandle(h -> {
-                Optional<Entry> last = h.createQuery("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1")
-                        .map((rs, ctx) -> read(rs)).findOne();
-                if (last.isPresent()) {
-                    lastSeq = last.get().seq();
-                    lastHash = last.get().hash();
-                } else {
-                    var anchor = h.createQuery("SELECT seq, hash FROM audit_anchor WHERE id = 1")
-                            .map((rs, ctx) -> new Object[] {rs.getLong(1), rs.getString(2)}).findOne();
-                    lastSeq = anchor.map(a -> (Long) a[0]).orElse(0L);
-                    lastHash = anchor.map(a -> (String) a[1]).orElse(GENESIS);
+    public Entry append(Draft d) {
+        return appendAll(List.of(d)).get(0);
+    }
+
+    /** Appends records at the end of the chain, in order, in one transaction; appends are serialised. */
+    public synchronized List<Entry> appendAll(List<Draft> drafts) {
+        try {
+            return db.jdbi().inTransaction(h -> {
+                if (lastSeq < 0) {
+                    Optional<Entry> last = h.createQuery("SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1")
+                            .map((rs, ctx) -> read(rs)).findOne();
+                    if (last.isPresent()) {
+                        lastSeq = last.get().seq();
+                        lastHash = last.get().hash();
+                    } else {
+                        var anchor = h.createQuery("SELECT seq, hash FROM audit_anchor WHERE id = 1")
+                                .map((rs, ctx) -> new Object[] {rs.getLong(1), rs.getString(2)}).findOne();
+                        lastSeq = anchor.map(a -> (Long) a[0]).orElse(0L);
+                        lastHash = anchor.map(a -> (String) a[1]).orElse(GENESIS);
+                    }
                 }
+                long seq = lastSeq;
+                String prev = lastHash;
+                List<Entry> out = new ArrayList<>(drafts.size());
+                PreparedBatch batch = h.prepareBatch("INSERT INTO audit_log (seq, at, request_id, produce_id, tenant, "
+                        + "user_id, key_id, model, route, status, decision, safety, label, input_text, input_hash, "
+                        + "output_text, output_hash, prev_hash, hash) VALUES (:seq, :at, :rid, :pid, :tenant, :user, "
+                        + ":key, :model, :route, :status, :decision, :safety, :label, :itext, :ihash, :otext, :ohash, "
+                        + ":prev, :hash)");
+                for (Draft d : drafts) {
+                    Entry e = new Entry(++seq, db.clock().instant(), d.requestId(), d.produceId(), d.tenant(), d.userId(),
+                            d.keyId(), d.model(), d.route(), d.status(), d.decision(), d.safety(), d.label(),
+                            d.keepText() ? d.input() : null, sha256(d.input()), d.keepText() ? d.output() : null,
+                            sha256(d.output()), prev, null);
+                    Entry done = new Entry(e.seq(), e.at(), e.requestId(), e.produceId(), e.tenant(), e.userId(),
+                            e.keyId(), e.model(), e.route(), e.status(), e.decision(), e.safety(), e.label(),
+                            e.inputText(), e.inputHash(), e.outputText(), e.outputHash(), e.prevHash(), hashOf(e));
+                    batch.bind("seq", done.seq()).bind("at", done.at().toEpochMilli()).bind("rid", done.requestId())
+                            .bind("pid", done.produceId()).bind("tenant", done.tenant()).bind("user", done.userId())
+                            .bind("key", done.keyId()).bind("model", done.model()).bind("route", done.route())
+                            .bind("status", done.status()).bind("decision", done.decision())
+                            .bind("safety", done.safety()).bind("label", done.label()).bind("itext", done.inputText())
+                            .bind("ihash", done.inputHash()).bind("otext", done.outputText())
+                            .bind("ohash", done.outputHash()).bind("prev", done.prevHash()).bind("hash", done.hash())
+                            .add();
+                    out.add(done);
+                    prev = done.hash();
+                }
+                batch.execute();
+                // the head, so that removing the newest records is found too
+                int updated = h.createUpdate("UPDATE audit_anchor SET seq = :s, hash = :h WHERE id = 2")
+                        .bind("s", seq).bind("h", prev).execute();
+                if (updated == 0) {
+                    h.createUpdate("INSERT INTO audit_anchor (id, seq, hash) VALUES (2, :s, :h)")
+                            .bind("s", seq).bind("h", prev).execute();
+                }
+                lastSeq = seq;
+                lastHash = prev;
+                return out;
             });
+        } catch (RuntimeException e) {
+            lastSeq = -1; // read the head again next time: the transaction was rolled back
+            throw e;
         }
-        Entry e = new Entry(lastSeq + 1, db.clock().instant(), d.requestId(), d.produceId(), d.tenant(), d.userId(),
-                d.keyId(), d.model(), d.route(), d.status(), d.decision(), d.safety(), d.label(),
-                d.keepText() ? d.input() : null, sha256(d.input()), d.keepText() ? d.output() : null,
-                sha256(d.output()), lastHash, null);
-        String hash = hashOf(e);
-        Entry done = new Entry(e.seq(), e.at(), e.requestId(), e.produceId(), e.tenant(), e.userId(), e.keyId(),
-                e.model(), e.route(), e.status(), e.decision(), e.safety(), e.label(), e.inputText(), e.inputHash(),
-                e.outputText(), e.outputHash(), e.prevHash(), hash);
-        db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO audit_log (seq, at, request_id, produce_id, tenant, user_id, "
-                        + "key_id, model, route, status, decision, safety, label, input_text, input_hash, output_text, "
-                        + "output_hash, prev_hash, hash) VALUES (:seq, :at, :rid, :pid, :tenant, :user, :key, :model, "
-                        + ":route, :status, :decision, :safety, :label, :itext, :ihash, :otext, :ohash, :prev, :hash)")
-                .bind("seq", done.seq()).bind("at", done.at().toEpochMilli()).bind("rid", done.requestId())
-                .bind("pid", done.produceId()).bind("tenant", done.tenant()).bind("user", done.userId())
-                .bind("key", done.keyId()).bind("model", done.model()).bind("route", done.route())
-                .bind("status", done.status()).bind("decision", done.decision()).bind("safety", done.safety())
-                .bind("label", done.label()).bind("itext", done.inputText()).bind("ihash", done.inputHash())
-                .bind("otext", done.outputText()).bind("ohash", done.outputHash()).bind("prev", done.prevHash())
-                .bind("hash", done.hash()).execute());
-        // the head, so that removing the newest records is found too
-        db.jdbi().useHandle(h -> {
-            int updated = h.createUpdate("UPDATE audit_anchor SET seq = :s, hash = :h WHERE id = 2")
-                    .bind("s", done.seq()).bind("h", done.hash()).execute();
-            if (updated == 0) {
-                h.createUpdate("INSERT INTO audit_anchor (id, seq, hash) VALUES (2, :s, :h)")
-                        .bind("s", done.seq()).bind("h", done.hash()).execute();
+    }
+
+    /**
+     * Appends records on a thread of their own, in the order they were handed over, so that a request does not
+     * wait for the database; {@link #close()} writes what is still queued. A record that cannot be written is
+     * logged with its request id.
+     */
+    public static final class Writer implements AutoCloseable {
+        private static final Draft STOP = new Draft(null, null, null, null, null, null, null, 0, null, null, null,
+                null, null, false);
+        private final AuditLog log;
+        private final LinkedBlockingQueue<Draft> queue = new LinkedBlockingQueue<>();
+        private final Thread thread;
+        private volatile boolean closed;
+        private final Object idle = new Object();
+        private long submitted;
+        private long written;
+
+        public Writer(AuditLog log) {
+            this.log = log;
+            this.thread = Thread.ofPlatform().name("audit-writer").start(this::run);
+        }
+
+        private void run() {
+            List<Draft> batch = new ArrayList<>();
+            while (true) {
+                try {
+                    batch.add(queue.take());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                queue.drainTo(batch, 255);
+                boolean stop = batch.remove(STOP);
+                if (!batch.isEmpty()) {
+                    try {
+                        log.appendAll(batch);
+                    } catch (RuntimeException e) {
+                        for (Draft d : batch) {
+                            LoggerFactory.getLogger(AuditLog.class)
+                                    .error("could not write the audit record of {}: {}", d.requestId(), e.getMessage());
+                        }
+                    }
+                }
+                synchronized (idle) {
+                    written += batch.size();
+                    idle.notifyAll();
+                }
+                batch.clear();
+                if (stop) {
+                    return;
+                }
             }
-        });
-        lastSeq = done.seq();
-        lastHash = done.hash();
-        return done;
+        }
+
+        public void submit(Draft d) {
+            if (closed) {
+                log.append(d); // after close: write it here rather than lose it
+                return;
+            }
+            synchronized (idle) {
+                submitted++;
+            }
+            queue.add(d);
+        }
+
+        /** Waits until everything handed over so far is written (for tests and shutdown). */
+        public void drain() throws InterruptedException {
+            synchronized (idle) {
+                long target = submitted;
+                while (written < target && thread.isAlive()) {
+                    idle.wait(100);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            queue.add(STOP);
+            try {
+                thread.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** What {@link #verify} found: how many records it checked and, if the chain is broken, where and how. */

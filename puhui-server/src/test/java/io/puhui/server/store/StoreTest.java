@@ -241,6 +241,32 @@ class StoreTest {
 
     @ParameterizedTest
     @MethodSource("databases")
+    void recordsHandedOverFromManyThreadsAreAllWrittenInOneChain(Supplier<Database> open) throws Exception {
+        try (Database db = open.get()) {
+            AuditLog log = db.auditLog();
+            try (AuditLog.Writer w = new AuditLog.Writer(log)) {
+                Thread[] threads = new Thread[8];
+                for (int t = 0; t < threads.length; t++) {
+                    int base = t * 25;
+                    threads[t] = Thread.ofVirtual().start(() -> {
+                        for (int i = 0; i < 25; i++) {
+                            w.submit(draft(base + i, true));
+                        }
+                    });
+                }
+                for (Thread t : threads) {
+                    t.join();
+                }
+                w.drain();
+                assertThat(log.verify()).isEqualTo(new AuditLog.Verification(200, null, null));
+                w.submit(draft(1000, true));
+            }
+            assertThat(db.auditLog().verify().checked()).as("close writes what was queued").isEqualTo(201);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
     void purgingOldRecordsKeepsTheChainVerifiable(Supplier<Database> open) {
         try (Database db = open.get()) {
             AuditLog log = db.auditLog();
