@@ -4,6 +4,7 @@ package io.puhui.cli;
 import io.puhui.server.api.Tls;
 import io.puhui.server.compliance.Labels;
 import io.puhui.server.gateway.Gateway;
+import io.puhui.server.gateway.ReportApi;
 import io.puhui.server.node.Agent;
 import io.puhui.server.node.Supervisor;
 import io.puhui.server.node.WorkerSpec;
@@ -242,7 +243,8 @@ final class ServeCommand implements Callable<Integer> {
                         store.access(!loopback || store.activeKeys() > 0), pool, endpoints).routing(routing)
                         .tenants(store.db.tenants())
                         .compliance(safety == null ? null : new Gateway.Compliance(safety, labels, new AuditLog.Writer(store.db.auditLog()),
-                                auditText.equals("full")))
+                                auditText.equals("full"), new ReportApi(store.db.reports(), store.db.auditLog(),
+                                store.db.apiKeys(), home.resolve("safety"), safety)))
                         .start();
             } catch (RuntimeException e) {
                 endpoints.close();

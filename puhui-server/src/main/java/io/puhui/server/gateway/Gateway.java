@@ -88,7 +88,8 @@ public final class Gateway implements AutoCloseable {
      * @param audit    where every request is recorded (null: nowhere)
      * @param keepText whether audit records keep the text of requests and answers, or only its hash
      */
-    public record Compliance(SafetyEngine safety, Labels labels, AuditLog.Writer audit, boolean keepText) {
+    public record Compliance(SafetyEngine safety, Labels labels, AuditLog.Writer audit, boolean keepText,
+                             ReportApi reports) {
     }
 
     public Gateway compliance(Compliance c) {
@@ -209,6 +210,22 @@ public final class Gateway implements AutoCloseable {
             c.routes.before("/api/tenants", this::administrator);
             c.routes.before("/api/tenants/*", this::administrator);
             TenantApi.install(c, () -> tenants);
+            c.routes.post("/api/compliance/reports", ctx -> {
+                authenticate(ctx);
+                reportApi().file(ctx, ctx.attribute("caller"));
+            });
+            c.routes.get("/api/compliance/reports", ctx -> {
+                administrator(ctx);
+                reportApi().list(ctx);
+            });
+            c.routes.get("/api/compliance/reports/{id}", ctx -> {
+                administrator(ctx);
+                reportApi().show(ctx);
+            });
+            c.routes.post("/api/compliance/reports/{id}/actions", ctx -> {
+                administrator(ctx);
+                reportApi().act(ctx);
+            });
             c.routes.get("/api/routes/recent", ctx -> {
                 int limit;
                 try {
@@ -276,6 +293,14 @@ public final class Gateway implements AutoCloseable {
         Access.Caller caller = access.verify(h.substring(7).trim()).orElseThrow(() -> ApiException.unauthorized(
                 "the API key is not valid (unknown or revoked); check the key you were given"));
         ctx.attribute("caller", caller);
+    }
+
+    private ReportApi reportApi() {
+        Compliance c = compliance;
+        if (c == null || c.reports() == null) {
+            throw ApiException.unavailable("this server keeps no reports (it runs without the compliance stage)");
+        }
+        return c.reports();
     }
 
     /** The caller's tenant policy, if its tenant has one. */

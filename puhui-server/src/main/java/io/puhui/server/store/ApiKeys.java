@@ -90,6 +90,12 @@ public final class ApiKeys {
                 + "WHERE revoked = FALSE AND (id = :k OR name = :k)").bind("k", idOrName).execute()) > 0;
     }
 
+    /** Revokes the key with this id, whatever its name (an administrator blocking a reported user's key). */
+    public boolean revokeById(String id) {
+        return db.jdbi().withHandle(h -> h.createUpdate("UPDATE api_keys SET revoked = TRUE "
+                + "WHERE revoked = FALSE AND id = :k").bind("k", id).execute()) > 0;
+    }
+
     public int activeCount() {
         return db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM api_keys WHERE revoked = FALSE")
                 .mapTo(Integer.class).one());

@@ -94,6 +94,10 @@ public final class Database implements AutoCloseable {
         return new ApiKeys(this);
     }
 
+    public Reports reports() {
+        return new Reports(this);
+    }
+
     /** The audit log; keep one instance per process, which serialises appends. */
     public AuditLog auditLog() {
         return new AuditLog(this);
