@@ -2,6 +2,7 @@
 package io.puhui.cli;
 
 import io.puhui.server.store.ApiKeys;
+import io.puhui.server.store.Users;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -35,6 +36,10 @@ final class KeyCommand implements Runnable {
                 + "tokens, the route log).")
         boolean admin;
 
+        @Option(names = "--user", paramLabel = "ID", description = "The user the key belongs to (`puhui user create`); "
+                + "the key's tenant is the user's.")
+        String user;
+
         @Mixin
         DbOption db;
 
@@ -44,10 +49,18 @@ final class KeyCommand implements Runnable {
         @Override
         public Integer call() {
             try (Store store = db.open()) {
-                ApiKeys.CreatedKey k = store.db.apiKeys().create(name, tenant, admin);
+                Users.User owner = user == null ? null : store.db.users().find(user).orElseThrow(() ->
+                        new Main.UsageException("no user '" + user + "'; `puhui user list` shows them"));
+                ApiKeys.CreatedKey k;
+                try {
+                    k = store.db.apiKeys().create(name, tenant, admin, owner);
+                } catch (IllegalArgumentException e) {
+                    throw new Main.UsageException(e.getMessage());
+                }
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("Created " + (admin ? "administrator's " : "") + "key " + k.key().id() + " '"
-                        + k.key().name() + "' for tenant '" + k.key().tenant() + "'. Keep it safe: it is not shown again.");
+                        + k.key().name() + "' for tenant '" + k.key().tenant() + "'" + (owner == null ? "" : ", user "
+                        + owner.id()) + ". Keep it safe: it is not shown again.");
                 out.println(k.secret());
                 out.flush();
             }

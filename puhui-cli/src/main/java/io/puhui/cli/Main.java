@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
         subcommands = {VersionCommand.class, InspectCommand.class, GenerateCommand.class, BenchCommand.class,
             RandomModelCommand.class, ServeCommand.class, WorkerCommand.class, PullCommand.class,
             ModelsCommand.ListModels.class, ModelsCommand.Remove.class, ModelsCommand.Import.class, KeyCommand.class,
-            CompressCommand.class, ImatrixCommand.class, EvalCommand.class, SimulateCommand.class, SceneCommand.class, TokenCommand.class, TenantCommand.class, AuditCommand.class, RedteamCommand.class, ReportsCommand.class,
+            CompressCommand.class, ImatrixCommand.class, EvalCommand.class, SimulateCommand.class, SceneCommand.class, TokenCommand.class, TenantCommand.class, AuditCommand.class, RedteamCommand.class, ReportsCommand.class, UserCommand.class,
             NodesCommand.ListNodes.class, NodesCommand.NodeCommand.class, NodesCommand.Warm.class, AgentCommand.class, EndpointCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -6,6 +6,7 @@ import io.puhui.server.store.ApiKeys;
 import io.puhui.server.store.Database;
 import io.puhui.server.store.ModelRecords;
 import io.puhui.server.store.UsageRecords;
+import io.puhui.server.store.Users;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -54,6 +55,7 @@ final class Store implements AutoCloseable {
     /** Access for the gateway: keys checked against the database when required, usage written there always. */
     Access access(boolean required) {
         ApiKeys keys = db.apiKeys();
+        Users users = db.users();
         UsageRecords usage = db.usage();
         Clock clock = db.clock();
         return new Access() {
@@ -64,7 +66,9 @@ final class Store implements AutoCloseable {
 
             @Override
             public Optional<Caller> verify(String bearer) {
-                return keys.verify(bearer).map(k -> new Caller(k.id(), k.tenant(), k.admin()));
+                return keys.verify(bearer).map(k -> new Caller(k.id(), k.tenant(), k.admin(), k.userId() == null ? null
+                        : users.find(k.userId()).map(u -> new Person(u.id(), u.verified(), u.minor(),
+                                u.labelTermsAcceptedAt() != null)).orElse(new Person(k.userId(), false, false, false))));
             }
 
             @Override

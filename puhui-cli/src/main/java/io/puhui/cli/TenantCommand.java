@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "tenant", description = "Set, list and remove tenants' routing policies (the tiers their requests may "
         + "run on, the lowest quality they accept), through the control plane (--server; an administrator's key "
         + "when it requires keys). A tenant with no policy may use every tier.",
-        subcommands = {TenantCommand.SetPolicy.class, TenantCommand.ListTenants.class, TenantCommand.Remove.class})
+        subcommands = {TenantCommand.SetPolicy.class, TenantCommand.ListTenants.class, TenantCommand.Remove.class,
+            TenantCommand.ComplianceSettings.class})
 final class TenantCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -128,6 +129,76 @@ final class TenantCommand implements Runnable {
         public Integer call() throws Exception {
             server.call("DELETE", path(tenant));
             spec.commandLine().getOut().println("Removed the policy of tenant " + tenant + ": it may use every tier.");
+            return Main.OK;
+        }
+    }
+
+    @Command(name = "compliance", description = "Show or change a tenant's compliance settings: whether its users must "
+            + "be verified, whether the visible label may be left out for users who accepted the labelling terms, "
+            + "whether audit records keep text or hashes, and minors' daily limit.")
+    static final class ComplianceSettings implements Callable<Integer> {
+        @Parameters(paramLabel = "TENANT")
+        String tenant;
+
+        @Option(names = "--require-verified", paramLabel = "true|false", arity = "1",
+                description = "Serve only users whose real names were verified.")
+        Boolean requireVerified;
+
+        @Option(names = "--explicit-label", paramLabel = "on|off", description = "off leaves the visible label out "
+                + "for users who accepted the labelling terms (the others keep it; the AIGC metadata stays).")
+        String label;
+
+        @Option(names = "--audit-text", paramLabel = "full|hash|server", description = "What audit records keep of "
+                + "requests and answers (server: as `serve --audit-text` says).")
+        String auditText;
+
+        @Option(names = "--minor-daily-limit", paramLabel = "N|none", description = "Requests a minor may make a day.")
+        String minorLimit;
+
+        @Mixin
+        NodesCommand.ServerOption server;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            ObjectNode body = Json.MAPPER.createObjectNode();
+            if (requireVerified != null) {
+                body.put("require_verified", requireVerified);
+            }
+            if (label != null) {
+                if (!label.equals("on") && !label.equals("off")) {
+                    throw new Main.UsageException("--explicit-label is on or off, not '" + label + "'");
+                }
+                body.put("explicit_label", label.equals("on"));
+            }
+            if (auditText != null) {
+                switch (auditText) {
+                    case "full", "hash" -> body.put("audit_text", auditText);
+                    case "server" -> body.putNull("audit_text");
+                    default -> throw new Main.UsageException("--audit-text is full, hash or server, not '" + auditText + "'");
+                }
+            }
+            if (minorLimit != null) {
+                if (minorLimit.equals("none")) {
+                    body.putNull("minor_daily_requests");
+                } else {
+                    try {
+                        body.put("minor_daily_requests", Integer.parseInt(minorLimit));
+                    } catch (NumberFormatException e) {
+                        throw new Main.UsageException("--minor-daily-limit is a number of requests or none, not '" + minorLimit + "'");
+                    }
+                }
+            }
+            JsonNode c = body.isEmpty() ? server.call("GET", path(tenant) + "/compliance")
+                    : server.call("PUT", path(tenant) + "/compliance", body);
+            spec.commandLine().getOut().println("Tenant " + c.path("tenant").asText() + ": "
+                    + (c.path("require_verified").asBoolean() ? "verified users only" : "any user") + "; visible label "
+                    + (c.path("explicit_label").asBoolean() ? "always" : "left out for users who accepted the terms")
+                    + "; audit text " + (c.path("audit_text").isNull() ? "as the server says" : c.path("audit_text").asText())
+                    + "; minors " + (c.path("minor_daily_requests").isNull() ? "without a daily limit"
+                    : c.path("minor_daily_requests").asInt() + " requests a day") + ".");
             return Main.OK;
         }
     }

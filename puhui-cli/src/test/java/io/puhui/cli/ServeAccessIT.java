@@ -119,6 +119,81 @@ class ServeAccessIT {
         assertThat(cli("key", "revoke", "alice").exit()).isZero();
     }
 
+    static String last(CliProcessIT.Result r) {
+        assertThat(r.exit()).as(r.err()).isZero();
+        return r.out().strip().lines().reduce((a, b) -> b).orElseThrow();
+    }
+
+    static String chat(String text) {
+        return "{\"model\": \"stories\", \"messages\": [{\"role\": \"user\", \"content\": \"" + text + "\"}], "
+                + "\"max_tokens\": 4}";
+    }
+
+    @Test
+    void usersMustBeVerifiedMinorsGetStricterRulesAndALimitAndOnlyUsersWhoAcceptedTheTermsLoseTheLabel()
+            throws Exception {
+        String admin = last(cli("key", "create", "--name", "ops", "--admin"));
+        String kidId = last(cli("user", "create", "--tenant", "school", "--name", "小明", "--minor"));
+        String teacherId = last(cli("user", "create", "--tenant", "school", "--name", "王老师", "--verified"));
+        String kid = last(cli("key", "create", "--name", "kid", "--user", kidId));
+        String teacher = last(cli("key", "create", "--name", "teacher", "--user", teacherId));
+        assertThat(cli("key", "create", "--name", "x", "--user", kidId, "--tenant", "other").err())
+                .contains("belongs to tenant 'school'");
+        assertThat(cli("user", "list").out()).contains(kidId, "小明", "school").contains(teacherId, "王老师");
+        try (ServeProcess serve = ServeProcess.start(home, "--model", SharedData.stories260K().toString(),
+                "--name", "stories", "--threads", "1")) {
+            CliProcessIT.Result set = cli("tenant", "compliance", "school", "--require-verified", "true",
+                    "--minor-daily-limit", "2", "--explicit-label", "off", "--key", admin);
+            assertThat(set.exit()).as(set.err()).isZero();
+            assertThat(set.out()).contains("verified users only").contains("minors 2 requests a day")
+                    .contains("left out for users who accepted the terms");
+
+            HttpResponse<String> unverified = serve.post("/v1/chat/completions", chat("hi"), "Authorization", "Bearer " + kid);
+            assertThat(unverified.statusCode()).isEqualTo(403);
+            assertThat(JSON.readTree(unverified.body()).path("error").path("message").asText())
+                    .contains("puhui user set " + kidId + " --verified");
+            assertThat(cli("user", "set", kidId, "--verified").out()).contains("verified, minor");
+            assertThat(serve.post("/v1/chat/completions", chat("hi"), "Authorization", "Bearer " + kid).statusCode())
+                    .isEqualTo(200);
+            // the base lexicon's pornography entries only flag for adults, and refuse for minors
+            String adultQuestion = chat("推荐几部成人小电影");
+            HttpResponse<String> forKid = serve.post("/v1/chat/completions", adultQuestion, "Authorization", "Bearer " + kid);
+            assertThat(JSON.readTree(forKid.body()).path("choices").path(0).path("message").path("refusal").isTextual()).isTrue();
+            HttpResponse<String> forTeacher = serve.post("/v1/chat/completions", adultQuestion, "Authorization", "Bearer " + teacher);
+            assertThat(JSON.readTree(forTeacher.body()).path("choices").path(0).path("message").path("refusal").isMissingNode()
+                    || JSON.readTree(forTeacher.body()).path("choices").path(0).path("message").path("refusal").isNull()).isTrue();
+            Thread.sleep(1000); // the audit records, which the daily limit counts, are written just after each answer
+            HttpResponse<String> third = serve.post("/v1/chat/completions", chat("hi"), "Authorization", "Bearer " + kid);
+            assertThat(third.statusCode()).isEqualTo(429);
+            assertThat(third.headers().firstValue("Retry-After")).isPresent();
+            assertThat(third.body()).contains("minor").contains("2 requests");
+
+            // the teacher keeps the visible label until accepting the terms; the AIGC metadata stays either way
+            JsonNode labelled = JSON.readTree(serve.post("/v1/chat/completions", chat("hi"), "Authorization",
+                    "Bearer " + teacher).body());
+            assertThat(labelled.path("choices").path(0).path("message").path("content").asText()).endsWith(ServeProcess.LABEL);
+            assertThat(cli("user", "set", teacherId, "--accepted-label-terms").out()).contains("accepted the labelling terms");
+            JsonNode waived = JSON.readTree(serve.post("/v1/chat/completions", chat("hi"), "Authorization",
+                    "Bearer " + teacher).body());
+            assertThat(waived.path("choices").path(0).path("message").path("content").asText()).doesNotContain("AI-generated");
+            String produceId = waived.path("aigc").path("ProduceID").asText();
+            assertThat(produceId).startsWith("pid-");
+            var found = java.util.List.<io.puhui.server.store.AuditLog.Entry>of();
+            for (int i = 0; i < 100 && found.isEmpty(); i++) {
+                Thread.sleep(100);
+                try (Store store = Store.open(home, null)) {
+                    found = store.db.auditLog().byProduceId(produceId);
+                }
+            }
+            {
+                var record = found.get(0);
+                assertThat(record.label()).isEqualTo("implicit only (user accepted the labelling terms)");
+                assertThat(record.userId()).isEqualTo(teacherId);
+            }
+            assertThat(cli("tenant", "compliance", "school", "--key", admin).out()).contains("verified users only");
+        }
+    }
+
     @Test
     void keepAliveUnloadsAndTheMemoryBudgetIsKept() throws Exception {
         try (ServeProcess serve = ServeProcess.start(home, "--model", SharedData.stories260K().toString(),

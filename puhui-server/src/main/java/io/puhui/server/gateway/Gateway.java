@@ -342,7 +342,30 @@ public final class Gateway implements AutoCloseable {
         String requestId = requestId(ctx);
         String produceId = Labels.newProduceId();
         ctx.header("X-AIGC-Label", comp.labels().header(produceId, requestId));
-        SafetyEngine.Rules rules = SafetyEngine.Rules.DEFAULT;
+        Tenants t = tenants;
+        Tenants.Compliance tc = t == null ? Tenants.Compliance.defaults(caller.tenant()) : t.compliance(caller.tenant());
+        if (tc.requireVerified() && !caller.verified()) {
+            throw ApiException.forbidden("identity_not_verified", "tenant '" + caller.tenant() + "' serves only users "
+                    + "whose real names were verified; the operator verifies user " + caller.person().id()
+                    + " with `puhui user set " + caller.person().id() + " --verified`");
+        }
+        SafetyEngine.Rules rules = caller.minor() ? MINOR_RULES : SafetyEngine.Rules.DEFAULT;
+        if (caller.minor() && tc.minorDailyRequests() != null) {
+            java.time.ZonedDateTime now = java.time.ZonedDateTime.now();
+            java.time.ZonedDateTime midnight = now.toLocalDate().atStartOfDay(now.getZone());
+            long used = comp.audit().log().countForUser(caller.person().id(), midnight.toInstant());
+            if (used >= tc.minorDailyRequests()) {
+                int wait = (int) Math.max(1, Duration.between(now, midnight.plusDays(1)).toSeconds());
+                throw new ApiException(429, "rate_limit_error", "daily_limit", null, "this user is a minor and has "
+                        + "made today's " + tc.minorDailyRequests() + " requests; more tomorrow", wait);
+            }
+        }
+        // the visible label may be left out only where the tenant allows it, for a user who accepted the terms
+        boolean jsonMode = json.path("response_format").path("type").asText("text").startsWith("json");
+        boolean labelWaived = !tc.explicitLabel() && caller.person() != null && caller.person().acceptedLabelTerms();
+        String labelRecord = labelWaived ? "implicit only (user accepted the labelling terms)"
+                : jsonMode ? "implicit only (structured output)" : "explicit+implicit";
+        boolean keepText = tc.keepText() != null ? tc.keepText() : comp.keepText();
         String input = inputText(json, chat);
         List<Hit> inputHits = comp.safety().check(input, SafetyEngine.Stage.INPUT, rules);
         Hit refusedBy = inputHits.stream().filter(Hit::blocks).findFirst().orElse(null);
@@ -353,13 +376,14 @@ public final class Gateway implements AutoCloseable {
             ctx.res().getOutputStream().write(AnswerGuard.refusal(comp.labels(), chat, stream, model, requestId,
                     produceId, refusedBy));
             metrics.refused(refusedBy.category());
-            audit(comp, ctx, caller, model, requestId, produceId, 200, "refused", inputHits, List.of(), input, null);
+            audit(comp, ctx, caller, model, requestId, produceId, 200, "refused", inputHits, List.of(), input, null,
+                    labelRecord, keepText);
             return;
         }
         // structured output keeps its shape: a JSON answer gets the AIGC metadata but no visible notice in it
         AnswerGuard guard = new AnswerGuard(() -> ctx.res().getOutputStream(), () -> ctx.res().getContentType(),
                 () -> ctx.statusCode(), comp.labels(), () -> comp.safety().scanner(SafetyEngine.Stage.OUTPUT, rules),
-                produceId, requestId, !json.path("response_format").path("type").asText("text").startsWith("json"));
+                produceId, requestId, !jsonMode && !labelWaived);
         ctx.attribute(GUARD, guard);
         int status = 500;
         try {
@@ -377,7 +401,7 @@ public final class Gateway implements AutoCloseable {
                 status = 200;
             }
             audit(comp, ctx, caller, model, requestId, produceId, status, decision, inputHits, guard.hits(), input,
-                    guard.text());
+                    guard.text(), labelRecord, keepText);
         }
     }
 
@@ -388,6 +412,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static final String GUARD = "puhui.answer-guard";
+
+    /** Minors' stricter rules: the base lexicon's pornography, gambling and drugs entries refuse, not only flag. */
+    private static final SafetyEngine.Rules MINOR_RULES = new SafetyEngine.Rules(Set.of("pornography", "gambling", "drugs"));
 
     /** What the user sent, as the input check and the audit log see it: each message's text, or the prompt. */
     static String inputText(JsonNode json, boolean chat) {
@@ -420,7 +447,7 @@ public final class Gateway implements AutoCloseable {
 
     private void audit(Compliance comp, Context ctx, Access.Caller caller, String model, String requestId,
                        String produceId, int status, String decision, List<Hit> in, List<Hit> out, String input,
-                       String output) {
+                       String output, String label, boolean keepText) {
         if (comp.audit() == null) {
             return;
         }
@@ -432,8 +459,9 @@ public final class Gateway implements AutoCloseable {
             route = decision.equals("refused") ? "none (refused before routing)" : "local:this server/" + model;
         }
         try {
-            comp.audit().submit(new AuditLog.Draft(requestId, produceId, caller.tenant(), null, caller.keyId(), model,
-                    route, status, decision, Json.write(safety), "explicit+implicit", input, output, comp.keepText()));
+            comp.audit().submit(new AuditLog.Draft(requestId, produceId, caller.tenant(),
+                    caller.person() == null ? null : caller.person().id(), caller.keyId(), model, route, status,
+                    decision, Json.write(safety), label, input, output, keepText));
         } catch (RuntimeException e) {
             LOG.error("could not write the audit record of {}: {}", requestId, e.getMessage());
         }

@@ -37,6 +37,9 @@ final class TenantApi {
             ctx.contentType("application/json").result(json(p).toString());
         });
         c.routes.put("/api/tenants/{name}", ctx -> put(ctx, store(tenants)));
+        c.routes.get("/api/tenants/{name}/compliance", ctx -> ctx.contentType("application/json")
+                .result(json(store(tenants).compliance(ctx.pathParam("name"))).toString()));
+        c.routes.put("/api/tenants/{name}/compliance", ctx -> putCompliance(ctx, store(tenants)));
         c.routes.delete("/api/tenants/{name}", ctx -> {
             String name = ctx.pathParam("name");
             if (!store(tenants).remove(name)) {
@@ -76,6 +79,74 @@ final class TenantApi {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("name", e.getMessage());
         }
+    }
+
+    /**
+     * {@code PUT /api/tenants/{name}/compliance}: any of {@code require_verified}, {@code explicit_label},
+     * {@code audit_text} (full, hash, or null for the server's setting), {@code minor_daily_requests} (null: no
+     * limit); fields left out keep their values.
+     */
+    private static void putCompliance(Context ctx, Tenants store) {
+        JsonNode body = Json.parseBody(ctx.bodyAsBytes());
+        Tenants.Compliance now = store.compliance(ctx.pathParam("name"));
+        boolean requireVerified = now.requireVerified();
+        boolean label = now.explicitLabel();
+        Boolean keepText = now.keepText();
+        Integer daily = now.minorDailyRequests();
+        if (body.has("require_verified")) {
+            requireVerified = bool(body, "require_verified");
+        }
+        if (body.has("explicit_label")) {
+            label = bool(body, "explicit_label");
+        }
+        if (body.has("audit_text")) {
+            JsonNode t = body.get("audit_text");
+            if (t.isNull()) {
+                keepText = null;
+            } else if (t.asText().equals("full") || t.asText().equals("hash")) {
+                keepText = t.asText().equals("full");
+            } else {
+                throw ApiException.badRequest("audit_text", "audit_text is full, hash or null, not " + t);
+            }
+        }
+        if (body.has("minor_daily_requests")) {
+            JsonNode d = body.get("minor_daily_requests");
+            if (d.isNull()) {
+                daily = null;
+            } else if (d.isInt() && d.asInt() >= 0) {
+                daily = d.asInt();
+            } else {
+                throw ApiException.badRequest("minor_daily_requests", "minor_daily_requests is a whole number of 0 "
+                        + "or more, or null for no limit, not " + d);
+            }
+        }
+        Tenants.Compliance next = store.putCompliance(new Tenants.Compliance(now.tenant(), requireVerified, label,
+                keepText, daily));
+        ctx.contentType("application/json").result(json(next).toString());
+    }
+
+    private static boolean bool(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        if (!v.isBoolean()) {
+            throw ApiException.badRequest(field, field + " is true or false, not " + v);
+        }
+        return v.asBoolean();
+    }
+
+    static ObjectNode json(Tenants.Compliance c) {
+        ObjectNode o = Json.MAPPER.createObjectNode().put("tenant", c.tenant()).put("require_verified", c.requireVerified())
+                .put("explicit_label", c.explicitLabel());
+        if (c.keepText() == null) {
+            o.putNull("audit_text");
+        } else {
+            o.put("audit_text", c.keepText() ? "full" : "hash");
+        }
+        if (c.minorDailyRequests() == null) {
+            o.putNull("minor_daily_requests");
+        } else {
+            o.put("minor_daily_requests", c.minorDailyRequests());
+        }
+        return o;
     }
 
     private static Tenants store(Supplier<Tenants> tenants) {

@@ -20,8 +20,9 @@ public final class ApiKeys {
     }
 
     /** A key as stored; {@code admin} keys may also manage the pool. */
+    /** A key; {@code userId} is the user it belongs to, or null for a key of the tenant as a whole. */
     public record ApiKey(String id, String name, String tenant, String prefix, Instant createdAt, Instant lastUsedAt,
-                         boolean revoked, boolean admin) {
+                         boolean revoked, boolean admin, String userId) {
     }
 
     /** A new key: {@code secret} is the only copy of the key itself. */
@@ -33,6 +34,18 @@ public final class ApiKeys {
     }
 
     public CreatedKey create(String name, String tenant, boolean admin) {
+        return create(name, tenant, admin, null);
+    }
+
+    /** A key of {@code user} (its tenant is the user's), or of the tenant when {@code user} is null. */
+    public CreatedKey create(String name, String tenant, boolean admin, Users.User user) {
+        if (user != null) {
+            if (tenant != null && !tenant.isBlank() && !tenant.equals(user.tenant())) {
+                throw new IllegalArgumentException("user " + user.id() + " belongs to tenant '" + user.tenant()
+                        + "', not '" + tenant + "'");
+            }
+            tenant = user.tenant();
+        }
         if (name == null || name.isBlank() || name.length() > 200) {
             throw new IllegalArgumentException("a key needs a name of 1 to 200 characters");
         }
@@ -44,7 +57,7 @@ public final class ApiKeys {
         String id = "key_" + HexFormat.of().formatHex(idBytes);
         Instant now = db.clock().instant();
         ApiKey key = new ApiKey(id, name, tenant == null || tenant.isBlank() ? name : tenant,
-                secret.substring(0, 12), now, null, false, admin);
+                secret.substring(0, 12), now, null, false, admin, user == null ? null : user.id());
         db.jdbi().useTransaction(h -> {
             boolean taken = h.createQuery("SELECT COUNT(*) FROM api_keys WHERE name = :name AND revoked = FALSE")
                     .bind("name", name).mapTo(Integer.class).one() > 0;
@@ -52,10 +65,10 @@ public final class ApiKeys {
                 throw new IllegalArgumentException("an active key named '" + name + "' exists already: pick another "
                         + "name or revoke it first");
             }
-            h.createUpdate("INSERT INTO api_keys (id, name, tenant, key_hash, prefix, created_at, revoked, admin) "
-                            + "VALUES (:id, :name, :tenant, :hash, :prefix, :created, FALSE, :admin)")
+            h.createUpdate("INSERT INTO api_keys (id, name, tenant, key_hash, prefix, created_at, revoked, admin, "
+                            + "user_id) VALUES (:id, :name, :tenant, :hash, :prefix, :created, FALSE, :admin, :user)")
                     .bind("id", id).bind("name", name).bind("tenant", key.tenant()).bind("hash", hash(secret))
-                    .bind("admin", admin)
+                    .bind("admin", admin).bind("user", key.userId())
                     .bind("prefix", key.prefix()).bind("created", now.toEpochMilli()).execute();
         });
         return new CreatedKey(secret, key);
@@ -114,6 +127,7 @@ public final class ApiKeys {
         long used = rs.getLong("last_used_at");
         Instant lastUsed = rs.wasNull() ? null : Instant.ofEpochMilli(used);
         return new ApiKey(rs.getString("id"), rs.getString("name"), rs.getString("tenant"), rs.getString("prefix"),
-                Instant.ofEpochMilli(rs.getLong("created_at")), lastUsed, rs.getBoolean("revoked"), rs.getBoolean("admin"));
+                Instant.ofEpochMilli(rs.getLong("created_at")), lastUsed, rs.getBoolean("revoked"), rs.getBoolean("admin"),
+                rs.getString("user_id"));
     }
 }

@@ -175,14 +175,7 @@ public final class AuditLog {
                 queue.drainTo(batch, 255);
                 boolean stop = batch.remove(STOP);
                 if (!batch.isEmpty()) {
-                    try {
-                        log.appendAll(batch);
-                    } catch (RuntimeException e) {
-                        for (Draft d : batch) {
-                            LoggerFactory.getLogger(AuditLog.class)
-                                    .error("could not write the audit record of {}: {}", d.requestId(), e.getMessage());
-                        }
-                    }
+                    write(batch);
                 }
                 synchronized (idle) {
                     written += batch.size();
@@ -191,6 +184,36 @@ public final class AuditLog {
                 batch.clear();
                 if (stop) {
                     return;
+                }
+            }
+        }
+
+        /**
+         * Writes a batch, trying again on a failure (another process may hold the database a moment); what still
+         * fails is written record by record, and a record that cannot be written at all goes to the log whole.
+         */
+        private void write(List<Draft> batch) {
+            for (int attempt = 0; attempt < 3; attempt++) {
+                try {
+                    log.appendAll(batch);
+                    return;
+                } catch (RuntimeException e) {
+                    LoggerFactory.getLogger(AuditLog.class).warn("audit records not written yet ({}); trying again",
+                            e.getMessage());
+                    try {
+                        Thread.sleep(200L << attempt);
+                    } catch (InterruptedException stop) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+            }
+            for (Draft d : batch) {
+                try {
+                    log.append(d);
+                } catch (RuntimeException e) {
+                    LoggerFactory.getLogger(AuditLog.class).error("could not write the audit record of {} ({}); the "
+                            + "record: {}", d.requestId(), e.getMessage(), d);
                 }
             }
         }
@@ -204,6 +227,10 @@ public final class AuditLog {
                 submitted++;
             }
             queue.add(d);
+        }
+
+        public AuditLog log() {
+            return log;
         }
 
         /** Waits until everything handed over so far is written (for tests and shutdown). */
@@ -280,6 +307,12 @@ public final class AuditLog {
                 it.forEachRemaining(out);
             }
         });
+    }
+
+    /** How many requests a user made since {@code since} (minors' daily limit). */
+    public long countForUser(String userId, Instant since) {
+        return db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM audit_log WHERE user_id = :u AND at >= :t")
+                .bind("u", userId).bind("t", since.toEpochMilli()).mapTo(Long.class).one());
     }
 
     /** The records of a ProduceID (one, normally). */

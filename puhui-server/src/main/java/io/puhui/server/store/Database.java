@@ -94,6 +94,10 @@ public final class Database implements AutoCloseable {
         return new ApiKeys(this);
     }
 
+    public Users users() {
+        return new Users(this);
+    }
+
     public Reports reports() {
         return new Reports(this);
     }

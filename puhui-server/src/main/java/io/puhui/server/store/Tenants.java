@@ -116,4 +116,52 @@ public final class Tenants {
         return new Policy(rs.getString("name"), parseTiers(rs.getString("tiers")), min,
                 Instant.ofEpochMilli(rs.getLong("updated_at")));
     }
+
+    /**
+     * A tenant's compliance settings.
+     *
+     * @param requireVerified    only users whose real names the operator verified may be served
+     * @param explicitLabel      the visible label on answers; off applies only to users who accepted the labelling
+     *                           terms (the others keep it)
+     * @param keepText           whether audit records keep the text of requests and answers (null: the server's
+     *                           setting)
+     * @param minorDailyRequests how many requests a minor may make a day (null: no limit)
+     */
+    public record Compliance(String tenant, boolean requireVerified, boolean explicitLabel, Boolean keepText,
+                             Integer minorDailyRequests) {
+        public static Compliance defaults(String tenant) {
+            return new Compliance(tenant, false, true, null, null);
+        }
+    }
+
+    private final ConcurrentHashMap<String, Compliance> complianceCache = new ConcurrentHashMap<>();
+
+    /** The tenant's compliance settings, the defaults when it has none. */
+    public Compliance compliance(String tenant) {
+        return complianceCache.computeIfAbsent(tenant, t -> db.jdbi().withHandle(h -> h.createQuery(
+                        "SELECT * FROM tenant_compliance WHERE name = :name").bind("name", t)
+                .map((rs, ctx) -> {
+                    String text = rs.getString("audit_text");
+                    int daily = rs.getInt("minor_daily_requests");
+                    Integer limit = rs.wasNull() ? null : daily;
+                    return new Compliance(t, rs.getBoolean("require_verified"), rs.getBoolean("explicit_label"),
+                            text == null ? null : text.equals("full"), limit);
+                }).findOne().orElse(Compliance.defaults(t))));
+    }
+
+    public Compliance putCompliance(Compliance c) {
+        if (c.minorDailyRequests() != null && c.minorDailyRequests() < 0) {
+            throw new IllegalArgumentException("a daily limit is 0 or more requests");
+        }
+        db.jdbi().useTransaction(h -> {
+            h.createUpdate("DELETE FROM tenant_compliance WHERE name = :name").bind("name", c.tenant()).execute();
+            h.createUpdate("INSERT INTO tenant_compliance (name, require_verified, explicit_label, audit_text, "
+                            + "minor_daily_requests, updated_at) VALUES (:name, :rv, :label, :text, :daily, :at)")
+                    .bind("name", c.tenant()).bind("rv", c.requireVerified()).bind("label", c.explicitLabel())
+                    .bind("text", c.keepText() == null ? null : c.keepText() ? "full" : "hash")
+                    .bind("daily", c.minorDailyRequests()).bind("at", db.clock().millis()).execute();
+        });
+        complianceCache.put(c.tenant(), c);
+        return c;
+    }
 }

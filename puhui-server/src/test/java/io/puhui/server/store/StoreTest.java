@@ -281,6 +281,34 @@ class StoreTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("databases")
+    void usersOwnKeysAndTheirRecordChanges(Supplier<Database> open) {
+        try (Database db = open.get()) {
+            Users users = db.users();
+            Users.User u = users.create("school", "小明", false, true);
+            ApiKeys.CreatedKey k = db.apiKeys().create("kid", null, false, u);
+            assertThat(k.key().tenant()).isEqualTo("school");
+            assertThat(db.apiKeys().verify(k.secret())).get().extracting(ApiKeys.ApiKey::userId).isEqualTo(u.id());
+            assertThatThrownBy(() -> db.apiKeys().create("kid2", "elsewhere", false, u)).hasMessageContaining("school");
+            Users.User v = users.update(u.id(), true, null, true).orElseThrow();
+            assertThat(v.verified()).isTrue();
+            assertThat(v.minor()).isTrue();
+            assertThat(v.labelTermsAcceptedAt()).isEqualTo(CLOCK.instant());
+            assertThat(users.find(u.id())).contains(v);
+            assertThat(users.update("usr_none", true, null, null)).isEmpty();
+            Tenants tenants = db.tenants();
+            assertThat(tenants.compliance("school")).isEqualTo(Tenants.Compliance.defaults("school"));
+            tenants.putCompliance(new Tenants.Compliance("school", true, false, false, 20));
+            assertThat(db.tenants().compliance("school")).isEqualTo(new Tenants.Compliance("school", true, false, false, 20));
+            AuditLog log = db.auditLog();
+            log.append(new AuditLog.Draft("r1", "p1", "school", u.id(), k.key().id(), "m", "route", 200, "passed", "{}",
+                    "implicit only (user accepted the labelling terms)", "q", "a", false));
+            assertThat(log.countForUser(u.id(), CLOCK.instant().minusSeconds(1))).isEqualTo(1);
+            assertThat(log.countForUser(u.id(), CLOCK.instant().plusSeconds(1))).isZero();
+        }
+    }
+
     @Test
     void schemaSurvivesReopeningAndBadUrlsSayWhatToDo(@org.junit.jupiter.api.io.TempDir Path dir) {
         try (Database db = Database.openDefault(dir, CLOCK)) {
