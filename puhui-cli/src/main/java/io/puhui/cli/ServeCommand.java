@@ -15,6 +15,7 @@ import io.puhui.server.pool.Cascade;
 import io.puhui.server.pool.EndpointPool;
 import io.puhui.server.pool.NodeRegistry;
 import io.puhui.server.pool.Tier;
+import io.puhui.server.safety.Classifier;
 import io.puhui.server.safety.Lexicon;
 import io.puhui.server.safety.SafetyEngine;
 import io.puhui.server.store.AuditLog;
@@ -27,6 +28,8 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -73,6 +76,26 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--audit-text", defaultValue = "full", paramLabel = "full|hash",
             description = "Whether audit records keep the text of requests and answers, or only its SHA-256 (default ${DEFAULT-VALUE}).")
     String auditText;
+
+    @Option(names = "--safety-classifier", paramLabel = "URL", description = "An OpenAI-compatible endpoint that "
+            + "classifies what the lexicon lets through, e.g. another Puhui's http://HOST:11500/v1 (its /moderations) "
+            + "or a chat model's.")
+    URI classifierUrl;
+
+    @Option(names = "--safety-classifier-api", defaultValue = "moderations", paramLabel = "moderations|chat",
+            description = "How the classifier is asked (default ${DEFAULT-VALUE}).")
+    String classifierApi;
+
+    @Option(names = "--safety-classifier-model", paramLabel = "MODEL", description = "The model to name in the classifier's requests.")
+    String classifierModel;
+
+    @Option(names = "--safety-classifier-key", paramLabel = "KEY", description = "The classifier's API key.")
+    String classifierKey;
+
+    @Option(names = "--safety-classifier-failure", defaultValue = "open", paramLabel = "open|closed",
+            description = "When the classifier does not answer within 2 s: open serves the request (recorded), "
+                    + "closed answers 503 (default ${DEFAULT-VALUE}).")
+    String classifierFailure;
 
     @Option(names = "--no-safety-checks", description = "Serve without the content-safety checks, labels and audit log, "
             + "to measure what they cost. A public service must not run this way.")
@@ -196,6 +219,28 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new Main.UsageException(e.getMessage());
         }
+        Classifier classifier = null;
+        String classifierSecret = null;
+        if (classifierUrl != null) {
+            if (classifierUrl.getScheme() == null || !classifierUrl.getScheme().startsWith("http") || classifierUrl.getHost() == null) {
+                throw new Main.UsageException("--safety-classifier takes http(s)://HOST[:PORT]/v1, not " + classifierUrl);
+            }
+            Classifier.Api api = switch (classifierApi) {
+                case "moderations" -> Classifier.Api.MODERATIONS;
+                case "chat" -> Classifier.Api.CHAT;
+                default -> throw new Main.UsageException("--safety-classifier-api is moderations or chat, not '" + classifierApi + "'");
+            };
+            Classifier.Failure failure = switch (classifierFailure) {
+                case "open" -> Classifier.Failure.OPEN;
+                case "closed" -> Classifier.Failure.CLOSED;
+                default -> throw new Main.UsageException("--safety-classifier-failure is open or closed, not '" + classifierFailure + "'");
+            };
+            byte[] secret = new byte[16];
+            new SecureRandom().nextBytes(secret);
+            classifierSecret = HexFormat.of().formatHex(secret);
+            classifier = new Classifier(classifierUrl, api, classifierModel, classifierKey, Duration.ofSeconds(2), failure,
+                    Map.of(Gateway.CLASSIFIER_HEADER, classifierSecret));
+        }
         PrintWriter out = spec.commandLine().getOut();
         Path home = PuhuiHome.resolve();
         Files.createDirectories(home);
@@ -244,7 +289,7 @@ final class ServeCommand implements Callable<Integer> {
                         .tenants(store.db.tenants())
                         .compliance(safety == null ? null : new Gateway.Compliance(safety, labels, new AuditLog.Writer(store.db.auditLog()),
                                 auditText.equals("full"), new ReportApi(store.db.reports(), store.db.auditLog(),
-                                store.db.apiKeys(), home.resolve("safety"), safety)))
+                                store.db.apiKeys(), home.resolve("safety"), safety), classifier, classifierSecret))
                         .start();
             } catch (RuntimeException e) {
                 endpoints.close();

@@ -32,7 +32,9 @@ import io.puhui.server.pool.Tier;
 import io.puhui.server.store.AuditLog;
 import io.puhui.server.store.Tenants;
 import io.puhui.server.compliance.Labels;
+import io.puhui.server.safety.Classifier;
 import io.puhui.server.safety.Hit;
+import io.puhui.server.safety.Lexicon;
 import io.puhui.server.safety.SafetyEngine;
 import io.puhui.server.tunnel.Tunnel;
 import io.puhui.server.worker.WorkerServer;
@@ -89,8 +91,14 @@ public final class Gateway implements AutoCloseable {
      * @param keepText whether audit records keep the text of requests and answers, or only its hash
      */
     public record Compliance(SafetyEngine safety, Labels labels, AuditLog.Writer audit, boolean keepText,
-                             ReportApi reports) {
+                             ReportApi reports, Classifier classifier, String classifierSecret) {
+        public Compliance(SafetyEngine safety, Labels labels, AuditLog.Writer audit, boolean keepText, ReportApi reports) {
+            this(safety, labels, audit, keepText, reports, null, null);
+        }
     }
+
+    /** Marks the gateway's own calls to a classifier, with a secret of this process, so they are not classified. */
+    public static final String CLASSIFIER_HEADER = "x-puhui-classifier";
 
     public Gateway compliance(Compliance c) {
         this.compliance = c;
@@ -262,6 +270,7 @@ public final class Gateway implements AutoCloseable {
             });
             c.routes.post("/v1/chat/completions", ctx -> relay(ctx, "chat.completions", "/v1/chat/completions"));
             c.routes.post("/v1/completions", ctx -> relay(ctx, "completions", "/v1/completions"));
+            c.routes.post("/v1/moderations", this::moderations);
         });
     }
 
@@ -367,8 +376,28 @@ public final class Gateway implements AutoCloseable {
                 : jsonMode ? "implicit only (structured output)" : "explicit+implicit";
         boolean keepText = tc.keepText() != null ? tc.keepText() : comp.keepText();
         String input = inputText(json, chat);
-        List<Hit> inputHits = comp.safety().check(input, SafetyEngine.Stage.INPUT, rules);
+        List<Hit> inputHits = new ArrayList<>(comp.safety().check(input, SafetyEngine.Stage.INPUT, rules));
         Hit refusedBy = inputHits.stream().filter(Hit::blocks).findFirst().orElse(null);
+        Classifier classifier = comp.classifier();
+        if (refusedBy == null && classifier != null
+                && !(comp.classifierSecret() != null && comp.classifierSecret().equals(ctx.header(CLASSIFIER_HEADER)))) {
+            // what the words miss: the classifier's verdict
+            try {
+                Classifier.Verdict v = classifier.classify(input);
+                if (v.flagged()) {
+                    refusedBy = new Hit(v.category(), Lexicon.Action.BLOCK, "classifier", "classifier:" + classifier.base(),
+                            input.length());
+                    inputHits.add(refusedBy);
+                }
+            } catch (IOException e) {
+                if (classifier.failure() == Classifier.Failure.CLOSED) {
+                    throw ApiException.unavailable("the safety classifier at " + classifier.base() + " did not answer ("
+                            + e.getMessage() + "), and this server serves nothing it could not check; try again later");
+                }
+                inputHits.add(new Hit("classifier-unavailable", Lexicon.Action.FLAG, e.getMessage(),
+                        "classifier:" + classifier.base(), input.length()));
+            }
+        }
         boolean stream = json.path("stream").asBoolean(false);
         if (refusedBy != null) {
             ctx.status(200).contentType(stream ? "text/event-stream" : "application/json");
@@ -403,6 +432,52 @@ public final class Gateway implements AutoCloseable {
             audit(comp, ctx, caller, model, requestId, produceId, status, decision, inputHits, guard.hits(), input,
                     guard.text(), labelRecord, keepText);
         }
+    }
+
+    /**
+     * {@code POST /v1/moderations}, as OpenAI's: this server's lexicon and patterns as a moderation service, so
+     * that another service (or another Puhui, as its classifier) can use them. {@code input} is a string or a
+     * list of strings; each result says whether a blocking rule matched, and in which categories.
+     */
+    private void moderations(Context ctx) {
+        Compliance comp = compliance;
+        if (comp == null) {
+            throw ApiException.unavailable("this server runs without its safety checks (--no-safety-checks)");
+        }
+        JsonNode json = Json.parseBody(ctx.bodyAsBytes());
+        JsonNode in = json.path("input");
+        List<String> inputs = new ArrayList<>();
+        if (in.isTextual()) {
+            inputs.add(in.asText());
+        } else if (in.isArray() && !in.isEmpty() && in.size() <= 256) {
+            for (JsonNode x : in) {
+                if (!x.isTextual()) {
+                    throw ApiException.badRequest("input", "input is a string or a list of up to 256 strings");
+                }
+                inputs.add(x.asText());
+            }
+        } else {
+            throw ApiException.badRequest("input", "input is a string or a list of up to 256 strings");
+        }
+        ObjectNode out = Json.MAPPER.createObjectNode().put("id", "modr-" + requestId(ctx).substring(4))
+                .put("model", "puhui-lexicon");
+        ArrayNode results = out.putArray("results");
+        for (String text : inputs) {
+            List<Hit> hits = comp.safety().check(text, SafetyEngine.Stage.INPUT, SafetyEngine.Rules.DEFAULT);
+            ObjectNode r = results.addObject();
+            ObjectNode categories = r.putObject("categories");
+            ObjectNode scores = r.putObject("category_scores");
+            boolean flagged = false;
+            for (Hit h : hits) {
+                if (h.blocks()) {
+                    flagged = true;
+                    categories.put(h.category(), true);
+                    scores.put(h.category(), 1.0);
+                }
+            }
+            r.put("flagged", flagged);
+        }
+        json(ctx, out);
     }
 
     /** The client's side of the answer: through the guard when the compliance stage is on. */
