@@ -32,6 +32,7 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -96,6 +97,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "When the classifier does not answer within 2 s: open serves the request (recorded), "
                     + "closed answers 503 (default ${DEFAULT-VALUE}).")
     String classifierFailure;
+
+    @Option(names = "--audit-retention-days", defaultValue = "180", paramLabel = "DAYS",
+            description = "Audit records older than this are purged once a day (default and minimum ${DEFAULT-VALUE}).")
+    int auditRetentionDays;
 
     @Option(names = "--no-safety-checks", description = "Serve without the content-safety checks, labels and audit log, "
             + "to measure what they cost. A public service must not run this way.")
@@ -211,6 +216,10 @@ final class ServeCommand implements Callable<Integer> {
                 case "suffix" -> Labels.Position.SUFFIX;
                 default -> throw new IllegalArgumentException("--label-position is prefix or suffix, not '" + labelPosition + "'");
             };
+            if (auditRetentionDays < AuditCommand.MIN_RETENTION_DAYS) {
+                throw new IllegalArgumentException("--audit-retention-days must be at least " + AuditCommand.MIN_RETENTION_DAYS
+                        + ": the rules ask for six months of logs");
+            }
             if (!auditText.equals("full") && !auditText.equals("hash")) {
                 throw new IllegalArgumentException("--audit-text is full or hash, not '" + auditText + "'");
             }
@@ -296,6 +305,31 @@ final class ServeCommand implements Callable<Integer> {
                 pool.close();
                 supervisor.close();
                 throw new Main.UsageException("cannot listen on " + host + ":" + port + ": " + rootMessage(e));
+            }
+            if (safety != null) {
+                // the audit log past its retention, once a day; the chain still verifies from the last record removed
+                AuditLog log = store.db.auditLog();
+                Thread.ofPlatform().daemon().name("audit-retention").start(() -> {
+                    while (true) {
+                        try {
+                            int n = log.purge(Instant.now().minus(Duration.ofDays(auditRetentionDays)));
+                            if (n > 0) {
+                                LoggerFactory.getLogger("audit").info("purged {} audit records older than {} days", n,
+                                        auditRetentionDays);
+                            }
+                            Thread.sleep(Duration.ofHours(24));
+                        } catch (InterruptedException e) {
+                            return;
+                        } catch (RuntimeException e) {
+                            LoggerFactory.getLogger("audit").warn("audit purge failed: {}", e.getMessage());
+                            try {
+                                Thread.sleep(Duration.ofHours(1));
+                            } catch (InterruptedException stop) {
+                                return;
+                            }
+                        }
+                    }
+                });
             }
             // this machine's own agent and admin commands: the plain loopback listener when serving HTTPS
             String self = tls != null ? "http://127.0.0.1:" + gateway.loopbackPort() : "http://" + bracket(

@@ -37,6 +37,12 @@ final class TenantCommand implements Runnable {
         return "/api/tenants/" + URLEncoder.encode(tenant, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
+    static String names(JsonNode array) {
+        StringBuilder sb = new StringBuilder();
+        array.forEach(x -> sb.append(sb.isEmpty() ? "" : ",").append(x.asText()));
+        return sb.toString();
+    }
+
     static String describe(JsonNode p) {
         StringBuilder tiers = new StringBuilder();
         p.path("tiers").forEach(t -> tiers.append(tiers.isEmpty() ? "" : ",").append(t.asText()));
@@ -155,6 +161,17 @@ final class TenantCommand implements Runnable {
         @Option(names = "--minor-daily-limit", paramLabel = "N|none", description = "Requests a minor may make a day.")
         String minorLimit;
 
+        @Option(names = "--block-categories", paramLabel = "CAT[,CAT…]|none", description = "Categories whose flagging "
+                + "entries (the base lexicon's) refuse for this tenant's users, e.g. pornography,gambling.")
+        String blockCategories;
+
+        @Option(names = "--label-text", paramLabel = "TEXT|server", description = "The tenant's wording of the visible "
+                + "label (it must say 人工智能生成 or AI-generated).")
+        String labelText;
+
+        @Option(names = "--label-position", paramLabel = "prefix|suffix|server", description = "Where its label goes.")
+        String labelPosition;
+
         @Mixin
         NodesCommand.ServerOption server;
 
@@ -191,6 +208,30 @@ final class TenantCommand implements Runnable {
                     }
                 }
             }
+            if (blockCategories != null) {
+                var a = body.putArray("block_categories");
+                if (!blockCategories.equals("none")) {
+                    for (String c : blockCategories.split(",")) {
+                        if (!c.isBlank()) {
+                            a.add(c.strip());
+                        }
+                    }
+                }
+            }
+            if (labelText != null) {
+                if (labelText.equals("server")) {
+                    body.putNull("label_text");
+                } else {
+                    body.put("label_text", labelText);
+                }
+            }
+            if (labelPosition != null) {
+                switch (labelPosition) {
+                    case "prefix", "suffix" -> body.put("label_position", labelPosition);
+                    case "server" -> body.putNull("label_position");
+                    default -> throw new Main.UsageException("--label-position is prefix, suffix or server, not '" + labelPosition + "'");
+                }
+            }
             JsonNode c = body.isEmpty() ? server.call("GET", path(tenant) + "/compliance")
                     : server.call("PUT", path(tenant) + "/compliance", body);
             spec.commandLine().getOut().println("Tenant " + c.path("tenant").asText() + ": "
@@ -198,7 +239,10 @@ final class TenantCommand implements Runnable {
                     + (c.path("explicit_label").asBoolean() ? "always" : "left out for users who accepted the terms")
                     + "; audit text " + (c.path("audit_text").isNull() ? "as the server says" : c.path("audit_text").asText())
                     + "; minors " + (c.path("minor_daily_requests").isNull() ? "without a daily limit"
-                    : c.path("minor_daily_requests").asInt() + " requests a day") + ".");
+                    : c.path("minor_daily_requests").asInt() + " requests a day")
+                    + (c.path("block_categories").isEmpty() ? "" : "; also refused: " + names(c.path("block_categories")))
+                    + (c.path("label_text").isTextual() ? "; label '" + c.path("label_text").asText() + "'" : "")
+                    + (c.path("label_position").isTextual() ? " at the " + c.path("label_position").asText() : "") + ".");
             return Main.OK;
         }
     }

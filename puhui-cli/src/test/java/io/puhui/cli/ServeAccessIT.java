@@ -191,6 +191,20 @@ class ServeAccessIT {
                 assertThat(record.userId()).isEqualTo(teacherId);
             }
             assertThat(cli("tenant", "compliance", "school", "--key", admin).out()).contains("verified users only");
+            // a tenant's own rules and label: the base lexicon's gambling entries refuse, the label leads in its words
+            String gamblingQuestion = chat("彩票怎么买更容易中");
+            assertThat(JSON.readTree(serve.post("/v1/chat/completions", gamblingQuestion, "Authorization",
+                    "Bearer " + teacher).body()).path("choices").path(0).path("message").path("refusal").isTextual()).isFalse();
+            CliProcessIT.Result rules = cli("tenant", "compliance", "school", "--block-categories", "gambling",
+                    "--explicit-label", "on", "--label-text", "【人工智能生成】", "--label-position", "prefix", "--key", admin);
+            assertThat(rules.out()).as(rules.err()).contains("also refused: gambling").contains("label '【人工智能生成】' at the prefix");
+            assertThat(JSON.readTree(serve.post("/v1/chat/completions", gamblingQuestion, "Authorization",
+                    "Bearer " + teacher).body()).path("choices").path(0).path("message").path("refusal").isTextual()).isTrue();
+            String prefixed = JSON.readTree(serve.post("/v1/chat/completions", chat("hi"), "Authorization",
+                    "Bearer " + teacher).body()).path("choices").path(0).path("message").path("content").asText();
+            assertThat(prefixed).startsWith("【人工智能生成】\n\n");
+            assertThat(cli("tenant", "compliance", "school", "--label-text", "no notice", "--key", admin).err())
+                    .contains("人工智能生成 or AI-generated");
         }
     }
 

@@ -358,7 +358,16 @@ public final class Gateway implements AutoCloseable {
                     + "whose real names were verified; the operator verifies user " + caller.person().id()
                     + " with `puhui user set " + caller.person().id() + " --verified`");
         }
-        SafetyEngine.Rules rules = caller.minor() ? MINOR_RULES : SafetyEngine.Rules.DEFAULT;
+        Set<String> blocking = new java.util.TreeSet<>(tc.blockCategories());
+        if (caller.minor()) {
+            blocking.addAll(MINOR_BLOCKS);
+        }
+        SafetyEngine.Rules rules = blocking.isEmpty() ? SafetyEngine.Rules.DEFAULT : new SafetyEngine.Rules(blocking);
+        Labels labels = tc.labelText() == null && tc.labelPrefix() == null ? comp.labels()
+                : new Labels(comp.labels().producer(), tc.labelText() != null ? tc.labelText() : comp.labels().explicitText(),
+                tc.labelPrefix() == null ? comp.labels().position()
+                        : tc.labelPrefix() ? Labels.Position.PREFIX : Labels.Position.SUFFIX,
+                comp.labels().refusal(), comp.labels().withheld());
         if (caller.minor() && tc.minorDailyRequests() != null) {
             java.time.ZonedDateTime now = java.time.ZonedDateTime.now();
             java.time.ZonedDateTime midnight = now.toLocalDate().atStartOfDay(now.getZone());
@@ -402,7 +411,7 @@ public final class Gateway implements AutoCloseable {
         if (refusedBy != null) {
             ctx.status(200).contentType(stream ? "text/event-stream" : "application/json");
             ctx.header("x-puhui-safety", "refused; stage=input; category=" + refusedBy.category());
-            ctx.res().getOutputStream().write(AnswerGuard.refusal(comp.labels(), chat, stream, model, requestId,
+            ctx.res().getOutputStream().write(AnswerGuard.refusal(labels, chat, stream, model, requestId,
                     produceId, refusedBy));
             metrics.refused(refusedBy.category());
             audit(comp, ctx, caller, model, requestId, produceId, 200, "refused", inputHits, List.of(), input, null,
@@ -411,7 +420,7 @@ public final class Gateway implements AutoCloseable {
         }
         // structured output keeps its shape: a JSON answer gets the AIGC metadata but no visible notice in it
         AnswerGuard guard = new AnswerGuard(() -> ctx.res().getOutputStream(), () -> ctx.res().getContentType(),
-                () -> ctx.statusCode(), comp.labels(), () -> comp.safety().scanner(SafetyEngine.Stage.OUTPUT, rules),
+                () -> ctx.statusCode(), labels, () -> comp.safety().scanner(SafetyEngine.Stage.OUTPUT, rules),
                 produceId, requestId, !jsonMode && !labelWaived);
         ctx.attribute(GUARD, guard);
         int status = 500;
@@ -489,7 +498,7 @@ public final class Gateway implements AutoCloseable {
     private static final String GUARD = "puhui.answer-guard";
 
     /** Minors' stricter rules: the base lexicon's pornography, gambling and drugs entries refuse, not only flag. */
-    private static final SafetyEngine.Rules MINOR_RULES = new SafetyEngine.Rules(Set.of("pornography", "gambling", "drugs"));
+    private static final Set<String> MINOR_BLOCKS = Set.of("pornography", "gambling", "drugs");
 
     /** What the user sent, as the input check and the audit log see it: each message's text, or the prompt. */
     static String inputText(JsonNode json, boolean chat) {

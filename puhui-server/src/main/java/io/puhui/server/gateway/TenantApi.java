@@ -8,6 +8,7 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.puhui.server.api.ApiException;
 import io.puhui.server.api.Json;
+import io.puhui.server.compliance.Labels;
 import io.puhui.server.pool.Tier;
 import io.puhui.server.store.Tenants;
 import java.util.EnumSet;
@@ -93,6 +94,47 @@ final class TenantApi {
         boolean label = now.explicitLabel();
         Boolean keepText = now.keepText();
         Integer daily = now.minorDailyRequests();
+        Set<String> blocks = now.blockCategories();
+        String labelText = now.labelText();
+        Boolean labelPrefix = now.labelPrefix();
+        if (body.has("block_categories")) {
+            JsonNode b = body.get("block_categories");
+            if (!b.isArray()) {
+                throw ApiException.badRequest("block_categories", "block_categories is a list of risk categories, e.g. "
+                        + "[\"pornography\", \"gambling\"]");
+            }
+            Set<String> next = new java.util.TreeSet<>();
+            for (JsonNode x : b) {
+                if (!x.isTextual() || !x.asText().matches("[a-z][a-z0-9-]{0,39}")) {
+                    throw ApiException.badRequest("block_categories", "a category is a lower-case name such as gambling, not " + x);
+                }
+                next.add(x.asText());
+            }
+            blocks = next;
+        }
+        if (body.has("label_text")) {
+            JsonNode t = body.get("label_text");
+            if (t.isNull()) {
+                labelText = null;
+            } else {
+                try {
+                    new Labels("x", t.asText(), Labels.Position.SUFFIX, "r", "w"); // the same rule as the server's own
+                } catch (IllegalArgumentException e) {
+                    throw ApiException.badRequest("label_text", e.getMessage());
+                }
+                labelText = t.asText();
+            }
+        }
+        if (body.has("label_position")) {
+            JsonNode p = body.get("label_position");
+            if (p.isNull()) {
+                labelPrefix = null;
+            } else if (p.asText().equals("prefix") || p.asText().equals("suffix")) {
+                labelPrefix = p.asText().equals("prefix");
+            } else {
+                throw ApiException.badRequest("label_position", "label_position is prefix, suffix or null, not " + p);
+            }
+        }
         if (body.has("require_verified")) {
             requireVerified = bool(body, "require_verified");
         }
@@ -121,7 +163,7 @@ final class TenantApi {
             }
         }
         Tenants.Compliance next = store.putCompliance(new Tenants.Compliance(now.tenant(), requireVerified, label,
-                keepText, daily));
+                keepText, daily, blocks, labelText, labelPrefix));
         ctx.contentType("application/json").result(json(next).toString());
     }
 
@@ -146,6 +188,9 @@ final class TenantApi {
         } else {
             o.put("minor_daily_requests", c.minorDailyRequests());
         }
+        c.blockCategories().stream().sorted().forEach(o.putArray("block_categories")::add);
+        o.put("label_text", c.labelText());
+        o.put("label_position", c.labelPrefix() == null ? null : c.labelPrefix() ? "prefix" : "suffix");
         return o;
     }
 

@@ -126,11 +126,19 @@ public final class Tenants {
      * @param keepText           whether audit records keep the text of requests and answers (null: the server's
      *                           setting)
      * @param minorDailyRequests how many requests a minor may make a day (null: no limit)
+     * @param blockCategories    categories whose flagging entries refuse for this tenant's users
+     * @param labelText          the tenant's wording of the visible label (null: the server's)
+     * @param labelPrefix        whether its label goes before the answer (null: where the server puts it)
      */
     public record Compliance(String tenant, boolean requireVerified, boolean explicitLabel, Boolean keepText,
-                             Integer minorDailyRequests) {
+                             Integer minorDailyRequests, Set<String> blockCategories, String labelText,
+                             Boolean labelPrefix) {
+        public Compliance {
+            blockCategories = Set.copyOf(blockCategories);
+        }
+
         public static Compliance defaults(String tenant) {
-            return new Compliance(tenant, false, true, null, null);
+            return new Compliance(tenant, false, true, null, null, Set.of(), null, null);
         }
     }
 
@@ -144,8 +152,12 @@ public final class Tenants {
                     String text = rs.getString("audit_text");
                     int daily = rs.getInt("minor_daily_requests");
                     Integer limit = rs.wasNull() ? null : daily;
+                    String blocks = rs.getString("block_categories");
+                    String position = rs.getString("label_position");
                     return new Compliance(t, rs.getBoolean("require_verified"), rs.getBoolean("explicit_label"),
-                            text == null ? null : text.equals("full"), limit);
+                            text == null ? null : text.equals("full"), limit,
+                            blocks == null || blocks.isBlank() ? Set.of() : Set.of(blocks.split(",")),
+                            rs.getString("label_text"), position == null ? null : position.equals("prefix"));
                 }).findOne().orElse(Compliance.defaults(t))));
     }
 
@@ -156,10 +168,15 @@ public final class Tenants {
         db.jdbi().useTransaction(h -> {
             h.createUpdate("DELETE FROM tenant_compliance WHERE name = :name").bind("name", c.tenant()).execute();
             h.createUpdate("INSERT INTO tenant_compliance (name, require_verified, explicit_label, audit_text, "
-                            + "minor_daily_requests, updated_at) VALUES (:name, :rv, :label, :text, :daily, :at)")
+                            + "minor_daily_requests, block_categories, label_text, label_position, updated_at) VALUES "
+                            + "(:name, :rv, :label, :text, :daily, :blocks, :ltext, :lpos, :at)")
                     .bind("name", c.tenant()).bind("rv", c.requireVerified()).bind("label", c.explicitLabel())
                     .bind("text", c.keepText() == null ? null : c.keepText() ? "full" : "hash")
-                    .bind("daily", c.minorDailyRequests()).bind("at", db.clock().millis()).execute();
+                    .bind("daily", c.minorDailyRequests())
+                    .bind("blocks", c.blockCategories().isEmpty() ? null : String.join(",", new java.util.TreeSet<>(c.blockCategories())))
+                    .bind("ltext", c.labelText())
+                    .bind("lpos", c.labelPrefix() == null ? null : c.labelPrefix() ? "prefix" : "suffix")
+                    .bind("at", db.clock().millis()).execute();
         });
         complianceCache.put(c.tenant(), c);
         return c;

@@ -19,6 +19,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.OptionalDouble;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Named;
@@ -299,8 +300,10 @@ class StoreTest {
             assertThat(users.update("usr_none", true, null, null)).isEmpty();
             Tenants tenants = db.tenants();
             assertThat(tenants.compliance("school")).isEqualTo(Tenants.Compliance.defaults("school"));
-            tenants.putCompliance(new Tenants.Compliance("school", true, false, false, 20));
-            assertThat(db.tenants().compliance("school")).isEqualTo(new Tenants.Compliance("school", true, false, false, 20));
+            Tenants.Compliance c = new Tenants.Compliance("school", true, false, false, 20, Set.of("gambling", "drugs"),
+                    "【人工智能生成】", true);
+            tenants.putCompliance(c);
+            assertThat(db.tenants().compliance("school")).isEqualTo(c);
             AuditLog log = db.auditLog();
             log.append(new AuditLog.Draft("r1", "p1", "school", u.id(), k.key().id(), "m", "route", 200, "passed", "{}",
                     "implicit only (user accepted the labelling terms)", "q", "a", false));
