@@ -94,9 +94,13 @@ final class ServeCommand implements Callable<Integer> {
     String classifierKey;
 
     @Option(names = "--safety-classifier-failure", defaultValue = "open", paramLabel = "open|closed",
-            description = "When the classifier does not answer within 2 s: open serves the request (recorded), "
+            description = "When the classifier does not answer in time: open serves the request (recorded), "
                     + "closed answers 503 (default ${DEFAULT-VALUE}).")
     String classifierFailure;
+
+    @Option(names = "--safety-classifier-timeout", defaultValue = "3", paramLabel = "SECONDS",
+            description = "How long the classifier may take (default ${DEFAULT-VALUE}).")
+    double classifierTimeout;
 
     @Option(names = "--audit-retention-days", defaultValue = "180", paramLabel = "DAYS",
             description = "Audit records older than this are purged once a day (default and minimum ${DEFAULT-VALUE}).")
@@ -244,10 +248,14 @@ final class ServeCommand implements Callable<Integer> {
                 case "closed" -> Classifier.Failure.CLOSED;
                 default -> throw new Main.UsageException("--safety-classifier-failure is open or closed, not '" + classifierFailure + "'");
             };
+            if (!(classifierTimeout > 0 && classifierTimeout <= 120)) {
+                throw new Main.UsageException("--safety-classifier-timeout is a number of seconds above 0 and at most 120");
+            }
             byte[] secret = new byte[16];
             new SecureRandom().nextBytes(secret);
             classifierSecret = HexFormat.of().formatHex(secret);
-            classifier = new Classifier(classifierUrl, api, classifierModel, classifierKey, Duration.ofSeconds(2), failure,
+            classifier = new Classifier(classifierUrl, api, classifierModel, classifierKey,
+                    Duration.ofMillis((long) (classifierTimeout * 1000)), failure,
                     Map.of(Gateway.CLASSIFIER_HEADER, classifierSecret));
         }
         PrintWriter out = spec.commandLine().getOut();
