@@ -2,6 +2,7 @@
 // the text, and the implicit AIGC metadata in every response, whose ProduceID leads to the audit record.
 package io.puhui.server.compliance;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.puhui.server.api.Json;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.Locale;
 
 /**
  * How this service labels what it generates.
@@ -34,7 +36,7 @@ public record Labels(String producer, String explicitText, Position position, St
     private static final ObjectMapper ASCII = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
 
     public Labels {
-        if (!explicitText.contains("人工智能生成") && !explicitText.toLowerCase(java.util.Locale.ROOT).contains("ai-generated")) {
+        if (!explicitText.contains("人工智能生成") && !explicitText.toLowerCase(Locale.ROOT).contains("ai-generated")) {
             throw new IllegalArgumentException("the visible label must say 人工智能生成 or AI-generated, not '" + explicitText + "'");
         }
     }
@@ -88,7 +90,7 @@ public record Labels(String producer, String explicitText, Position position, St
                 .put("ProduceID", produceId).put("ContentPropagator", producer).put("PropagateID", requestId);
         try {
             return ASCII.writeValueAsString(o);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -412,7 +413,7 @@ final class AnswerGuard extends OutputStream {
     static ArrayNode hitsJson(List<Hit> hits) {
         ArrayNode a = Json.MAPPER.createArrayNode();
         for (Hit h : hits) {
-            a.addObject().put("category", h.category()).put("action", h.action().name().toLowerCase(java.util.Locale.ROOT))
+            a.addObject().put("category", h.category()).put("action", h.action().name().toLowerCase(Locale.ROOT))
                     .put("term", h.term()).put("source", h.source());
         }
         return a;

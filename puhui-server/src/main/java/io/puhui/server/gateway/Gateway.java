@@ -12,6 +12,7 @@ import io.puhui.server.api.ApiException;
 import io.puhui.server.api.HttpErrors;
 import io.puhui.server.api.Json;
 import io.puhui.server.api.Tls;
+import io.puhui.server.compliance.Labels;
 import io.puhui.server.node.KeepAlive;
 import io.puhui.server.node.ModelFormat;
 import io.puhui.server.node.Supervisor;
@@ -29,13 +30,12 @@ import io.puhui.server.pool.RouteRequest;
 import io.puhui.server.pool.Router;
 import io.puhui.server.pool.SpeedBook;
 import io.puhui.server.pool.Tier;
-import io.puhui.server.store.AuditLog;
-import io.puhui.server.store.Tenants;
-import io.puhui.server.compliance.Labels;
 import io.puhui.server.safety.Classifier;
 import io.puhui.server.safety.Hit;
 import io.puhui.server.safety.Lexicon;
 import io.puhui.server.safety.SafetyEngine;
+import io.puhui.server.store.AuditLog;
+import io.puhui.server.store.Tenants;
 import io.puhui.server.tunnel.Tunnel;
 import io.puhui.server.worker.WorkerServer;
 import java.io.BufferedReader;
@@ -51,6 +51,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
@@ -154,7 +155,7 @@ public final class Gateway implements AutoCloseable {
     /**
      * Where and how the gateway listens.
      *
-     * @param tls the server's key and certificate chain ({@link io.puhui.server.api.Tls#serverKeyStore}) to serve
+     * @param tls the server's key and certificate chain ({@link Tls#serverKeyStore}) to serve
      *            HTTPS on {@code host:port}, or null for plain HTTP. With TLS a second, plain listener on
      *            127.0.0.1 (a free port, {@link #loopbackPort()}) serves this machine's own embedded agent and
      *            admin commands, which need no certificate to reach it; it checks keys like the other.
@@ -358,7 +359,7 @@ public final class Gateway implements AutoCloseable {
                     + "whose real names were verified; the operator verifies user " + caller.person().id()
                     + " with `puhui user set " + caller.person().id() + " --verified`");
         }
-        Set<String> blocking = new java.util.TreeSet<>(tc.blockCategories());
+        Set<String> blocking = new TreeSet<>(tc.blockCategories());
         if (caller.minor()) {
             blocking.addAll(MINOR_BLOCKS);
         }
@@ -369,8 +370,8 @@ public final class Gateway implements AutoCloseable {
                         : tc.labelPrefix() ? Labels.Position.PREFIX : Labels.Position.SUFFIX,
                 comp.labels().refusal(), comp.labels().withheld());
         if (caller.minor() && tc.minorDailyRequests() != null) {
-            java.time.ZonedDateTime now = java.time.ZonedDateTime.now();
-            java.time.ZonedDateTime midnight = now.toLocalDate().atStartOfDay(now.getZone());
+            ZonedDateTime now = ZonedDateTime.now();
+            ZonedDateTime midnight = now.toLocalDate().atStartOfDay(now.getZone());
             long used = comp.audit().log().countForUser(caller.person().id(), midnight.toInstant());
             if (used >= tc.minorDailyRequests()) {
                 int wait = (int) Math.max(1, Duration.between(now, midnight.plusDays(1)).toSeconds());

@@ -14,6 +14,7 @@ import io.puhui.server.store.Tenants;
 import java.util.EnumSet;
 import java.util.OptionalDouble;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /**
@@ -103,7 +104,7 @@ final class TenantApi {
                 throw ApiException.badRequest("block_categories", "block_categories is a list of risk categories, e.g. "
                         + "[\"pornography\", \"gambling\"]");
             }
-            Set<String> next = new java.util.TreeSet<>();
+            Set<String> next = new TreeSet<>();
             for (JsonNode x : b) {
                 if (!x.isTextual() || !x.asText().matches("[a-z][a-z0-9-]{0,39}")) {
                     throw ApiException.badRequest("block_categories", "a category is a lower-case name such as gambling, not " + x);

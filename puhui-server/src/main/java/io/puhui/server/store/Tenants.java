@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -173,7 +174,7 @@ public final class Tenants {
                     .bind("name", c.tenant()).bind("rv", c.requireVerified()).bind("label", c.explicitLabel())
                     .bind("text", c.keepText() == null ? null : c.keepText() ? "full" : "hash")
                     .bind("daily", c.minorDailyRequests())
-                    .bind("blocks", c.blockCategories().isEmpty() ? null : String.join(",", new java.util.TreeSet<>(c.blockCategories())))
+                    .bind("blocks", c.blockCategories().isEmpty() ? null : String.join(",", new TreeSet<>(c.blockCategories())))
                     .bind("ltext", c.labelText())
                     .bind("lpos", c.labelPrefix() == null ? null : c.labelPrefix() ? "prefix" : "suffix")
                     .bind("at", db.clock().millis()).execute();
