@@ -200,8 +200,8 @@ class ComplianceIT {
         CliProcessIT.Result r = cli("redteam", "--max-tokens", "4");
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("Both TC260-003 targets are met.")
-                .containsPattern("ALL\\s+61\\s+61\\s+100.0%\\s+51\\s+0\\s+0/4")
-                .containsPattern("weapons\\s+7\\s+7");
+                .containsPattern("ALL\\s+91\\s+91\\s+100.0%\\s+110\\s+0\\s+0/4")
+                .containsPattern("weapons\\s+10\\s+10");
         Path bad = home.resolve("bank.jsonl");
         Files.writeString(bad, "{\"id\":\"a\",\"category\":\"x\",\"kind\":\"must-refuse\",\"text\":\"hi\"}\n"
                 + "{\"id\":\"b\",\"category\":\"x\",\"kind\":\"maybe\",\"text\":\"hi\"}\n");
