@@ -45,6 +45,11 @@ final class NodesCommand {
             return call(method, path, null);
         }
 
+        /** A value as one segment of an API path (a space is %20 there, not +). */
+        static String segment(String value) {
+            return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+        }
+
         /** The server's base URL: --server, else the local `serve`'s. */
         URI base() {
             if (server == null) {
@@ -163,6 +168,14 @@ final class NodesCommand {
         }
     }
 
+    /** {@code POST /api/nodes/{id}/{action}}, then says what it did. */
+    static Integer nodeAction(ServerOption server, picocli.CommandLine.Model.CommandSpec spec, String id, String action,
+                              String done) throws Exception {
+        server.call("POST", "/api/nodes/" + ServerOption.segment(id) + "/" + action);
+        spec.commandLine().getOut().println("Node " + id + " " + done);
+        return Main.OK;
+    }
+
     @Command(name = "drain", description = "Stop new work going to a node.")
     static final class Drain implements Callable<Integer> {
         @Parameters(paramLabel = "ID", description = "The node's id, as `puhui nodes` shows.")
@@ -176,9 +189,7 @@ final class NodesCommand {
 
         @Override
         public Integer call() throws Exception {
-            server.call("POST", "/api/nodes/" + URLEncoder.encode(id, StandardCharsets.UTF_8) + "/drain");
-            spec.commandLine().getOut().println("Node " + id + " is draining: it gets no new work.");
-            return Main.OK;
+            return nodeAction(server, spec, id, "drain", "is draining: it gets no new work.");
         }
     }
 
@@ -195,9 +206,7 @@ final class NodesCommand {
 
         @Override
         public Integer call() throws Exception {
-            server.call("POST", "/api/nodes/" + URLEncoder.encode(id, StandardCharsets.UTF_8) + "/resume");
-            spec.commandLine().getOut().println("Node " + id + " takes new work again.");
-            return Main.OK;
+            return nodeAction(server, spec, id, "resume", "takes new work again.");
         }
     }
 
@@ -221,8 +230,7 @@ final class NodesCommand {
             if (instances < 0 || instances > 1000) {
                 throw new Main.UsageException("--instances is from 0 to 1000, not " + instances);
             }
-            JsonNode loads = server.call("POST", "/api/models/" + URLEncoder.encode(model,
-                    StandardCharsets.UTF_8) + "/warm", Json.MAPPER.createObjectNode().put("instances", instances));
+            JsonNode loads = server.call("POST", "/api/models/" + ServerOption.segment(model) + "/warm", Json.MAPPER.createObjectNode().put("instances", instances));
             PrintWriter out = spec.commandLine().getOut();
             for (JsonNode l : loads) {
                 out.println("Asked node " + l.path("node").asText() + " to load " + l.path("variant").asText() + ".");

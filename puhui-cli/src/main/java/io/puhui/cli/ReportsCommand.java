@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.puhui.server.api.Json;
 import java.io.PrintWriter;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,7 +27,7 @@ final class ReportsCommand implements Runnable {
     }
 
     static String path(String id) {
-        return "/api/compliance/reports/" + URLEncoder.encode(id, StandardCharsets.UTF_8);
+        return "/api/compliance/reports/" + NodesCommand.ServerOption.segment(id);
     }
 
     @Command(name = "list", description = "List reports, the nearest deadline first.")

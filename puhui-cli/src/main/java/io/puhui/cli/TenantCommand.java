@@ -7,8 +7,6 @@ import io.puhui.server.api.Json;
 import io.puhui.server.pool.Tier;
 import io.puhui.server.store.Tenants;
 import java.io.PrintWriter;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -34,7 +32,7 @@ final class TenantCommand implements Runnable {
     }
 
     static String path(String tenant) {
-        return "/api/tenants/" + URLEncoder.encode(tenant, StandardCharsets.UTF_8).replace("+", "%20");
+        return "/api/tenants/" + NodesCommand.ServerOption.segment(tenant);
     }
 
     static String names(JsonNode array) {
@@ -44,9 +42,7 @@ final class TenantCommand implements Runnable {
     }
 
     static String describe(JsonNode p) {
-        StringBuilder tiers = new StringBuilder();
-        p.path("tiers").forEach(t -> tiers.append(tiers.isEmpty() ? "" : ",").append(t.asText()));
-        return tiers + (p.path("min_quality").isNumber()
+        return names(p.path("tiers")) + (p.path("min_quality").isNumber()
                 ? String.format(Locale.ROOT, ", quality >= %.2f", p.path("min_quality").asDouble()) : "");
     }
 
@@ -108,8 +104,7 @@ final class TenantCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             out.printf("%-24s %-18s %-11s %s%n", "TENANT", "TIERS", "MIN-QUALITY", "UPDATED");
             for (JsonNode p : server.call("GET", "/api/tenants")) {
-                StringBuilder tiers = new StringBuilder();
-                p.path("tiers").forEach(t -> tiers.append(tiers.isEmpty() ? "" : ",").append(t.asText()));
+                String tiers = names(p.path("tiers"));
                 String updated = p.path("updated_at").asText();
                 out.printf("%-24s %-18s %-11s %s%n", p.path("tenant").asText(), tiers,
                         p.path("min_quality").isNumber() ? String.format(Locale.ROOT, "%.2f", p.path("min_quality").asDouble()) : "-",

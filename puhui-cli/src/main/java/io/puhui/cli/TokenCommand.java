@@ -93,7 +93,7 @@ final class TokenCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            server.call("POST", "/api/tokens/" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8) + "/revoke");
+            server.call("POST", "/api/tokens/" + NodesCommand.ServerOption.segment(id) + "/revoke");
             spec.commandLine().getOut().println("Revoked join token " + id + ".");
             return Main.OK;
         }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.puhui.server.api.ApiException;
 import io.puhui.server.api.Json;
+import io.puhui.server.safety.Lexicon;
 import io.puhui.server.safety.SafetyEngine;
 import io.puhui.server.store.ApiKeys;
 import io.puhui.server.store.AuditLog;
@@ -53,7 +54,7 @@ public final class ReportApi {
             throw ApiException.badRequest("reason", "reason says what is wrong with the content, in 1 to 4000 characters");
         }
         String category = body.hasNonNull("category") ? body.get("category").asText() : null;
-        if (category != null && !category.matches("[a-z][a-z0-9-]{0,39}")) {
+        if (category != null && !Lexicon.isCategory(category)) {
             throw ApiException.badRequest("category", "category is a lower-case risk category such as violence");
         }
         List<AuditLog.Entry> records = audit.byProduceId(produceId);
@@ -112,7 +113,7 @@ public final class ReportApi {
                 if (term.isEmpty() || term.contains("\t") || term.contains("\n")) {
                     throw ApiException.badRequest("term", "term is the word or phrase to refuse from now on (no tabs or line breaks)");
                 }
-                if (!category.matches("[a-z][a-z0-9-]{0,39}")) {
+                if (!Lexicon.isCategory(category)) {
                     throw ApiException.badRequest("category", "category is the term's lower-case risk category, e.g. violence");
                 }
                 Files.createDirectories(lexiconDir);

@@ -10,6 +10,7 @@ import io.puhui.server.api.ApiException;
 import io.puhui.server.api.Json;
 import io.puhui.server.compliance.Labels;
 import io.puhui.server.pool.Tier;
+import io.puhui.server.safety.Lexicon;
 import io.puhui.server.store.Tenants;
 import java.util.EnumSet;
 import java.util.OptionalDouble;
@@ -106,7 +107,7 @@ final class TenantApi {
             }
             Set<String> next = new TreeSet<>();
             for (JsonNode x : b) {
-                if (!x.isTextual() || !x.asText().matches("[a-z][a-z0-9-]{0,39}")) {
+                if (!x.isTextual() || !Lexicon.isCategory(x.asText())) {
                     throw ApiException.badRequest("block_categories", "a category is a lower-case name such as gambling, not " + x);
                 }
                 next.add(x.asText());

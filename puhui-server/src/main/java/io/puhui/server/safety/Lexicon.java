@@ -43,6 +43,11 @@ public final class Lexicon {
     private static final Map<String, String> BASE_TAGS = Map.of("0", "politics", "1", "drugs", "2", "pornography",
             "3", "gambling", "4", "crime");
 
+    /** Whether a name can be a risk category: lower case, letters, digits and -, e.g. {@code self-harm}. */
+    public static boolean isCategory(String name) {
+        return name != null && name.matches("[a-z][a-z0-9-]{0,39}");
+    }
+
     /** A lexicon file has a line it cannot read; the message names the file and the line. */
     public static final class FormatException extends IllegalArgumentException {
         public FormatException(String message) {
@@ -151,7 +156,7 @@ public final class Lexicon {
                             + line.replace("\t", "<TAB>") + "'");
                 }
                 String category = f[1].strip().toLowerCase(Locale.ROOT);
-                if (!category.matches("[a-z][a-z0-9-]{0,39}")) {
+                if (!isCategory(category)) {
                     throw new FormatException(where + ": the category '" + f[1].strip() + "' must be a lower-case "
                             + "name of letters, digits and -, e.g. violence");
                 }
