@@ -6,29 +6,7 @@
 # Prints Markdown tables. Environment: OUT (bench/out), ROUNDS (10), TOKENS (16).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-. "$ROOT/bin/find-jdk.sh"
-puhui_find_jdk || exit 1
-OUT="${OUT:-$ROOT/bench/out}"
-ROUNDS="${ROUNDS:-10}"
-TOKENS="${TOKENS:-16}"
-mkdir -p "$OUT"
-"$ROOT/puhui" version >&2   # builds the jar when sources changed
-TINY="$OUT/llama-3.2-tiny-Q8_0.gguf"
-[ -f "$TINY" ] || "$ROOT/puhui" random-model --shape llama-3.2-tiny --type Q8_0 -o "$TINY" >&2
-JAVA="$JAVA_HOME/bin/java"
-JAR="$ROOT/puhui-cli/target/puhui.jar"
-RUN=("$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss4m -jar "$JAR")
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-wait_for() {
-  for _ in $(seq 1 600); do
-    if grep -qoE "$2" "$1" 2>/dev/null; then grep -oE "$2" "$1" | head -1; return 0; fi
-    sleep 0.2
-  done
-  echo "timed out waiting for $2 in $1" >&2; exit 1
-}
+. "$ROOT/bench/serving-lib.sh"
 
 rm -rf "$OUT/home-checked" "$OUT/home-unchecked"
 PUHUI_HOME="$OUT/home-checked" "${RUN[@]}" serve --port 0 --model "$TINY" --name tiny --slots 64 --queue 256 --threads 1 \
@@ -39,7 +17,6 @@ PUHUI_HOME="$OUT/home-unchecked" "${RUN[@]}" serve --port 0 --model "$TINY" --na
 pids+=($!)
 CURL=$(wait_for "$OUT/checked.out" 'http://127\.0\.0\.1:[0-9]+')
 UURL=$(wait_for "$OUT/unchecked.out" 'http://127\.0\.0\.1:[0-9]+')
-load() { "$JAVA" "$ROOT/bench/ServeLoad.java" "$@"; }
 for c in 1 16; do
   load "$CURL" tiny "$c" 2 "$TOKENS" >/dev/null
   load "$UURL" tiny "$c" 2 "$TOKENS" >/dev/null

@@ -9,34 +9,11 @@
 # Prints Markdown tables. Environment: OUT (bench/out), ROUNDS (10), TOKENS (16), THREADS (2).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-. "$ROOT/bin/find-jdk.sh"
-puhui_find_jdk || exit 1
-OUT="${OUT:-$ROOT/bench/out}"
-ROUNDS="${ROUNDS:-10}"
-TOKENS="${TOKENS:-16}"
+. "$ROOT/bench/serving-lib.sh"
 THREADS="${THREADS:-2}"
-mkdir -p "$OUT"
-"$ROOT/puhui" version >&2   # builds the jar when sources changed
 MODEL="$OUT/llama-25m-Q8_0.gguf"
 [ -f "$MODEL" ] || "$ROOT/puhui" random-model --shape llama-25m --type Q8_0 -o "$MODEL" >&2
-TINY="$OUT/llama-3.2-tiny-Q8_0.gguf"
-[ -f "$TINY" ] || "$ROOT/puhui" random-model --shape llama-3.2-tiny --type Q8_0 -o "$TINY" >&2
-JAVA="$JAVA_HOME/bin/java"
-JAR="$ROOT/puhui-cli/target/puhui.jar"
-RUN=("$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss4m -jar "$JAR")
 export PUHUI_HOME="$OUT/home"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-# wait_for FILE PATTERN: print the first match of a line in FILE once it appears
-wait_for() {
-  for _ in $(seq 1 600); do
-    if grep -qoE "$2" "$1" 2>/dev/null; then grep -oE "$2" "$1" | head -1; return 0; fi
-    sleep 0.2
-  done
-  echo "timed out waiting for $2 in $1" >&2; exit 1
-}
 
 "${RUN[@]}" worker --model "$TINY" --name tiny --slots 64 --queue 256 --threads 1 >"$OUT/worker.out" 2>"$OUT/worker.err" &
 pids+=($!)
@@ -44,7 +21,6 @@ WURL="http://127.0.0.1:$(wait_for "$OUT/worker.out" 'port=[0-9]+' | cut -d= -f2)
 "${RUN[@]}" serve --port 0 --model "$TINY" --name tiny --slots 64 --queue 256 --threads 1 >"$OUT/serve.out" 2>"$OUT/serve.err" &
 pids+=($!)
 SURL=$(wait_for "$OUT/serve.out" 'http://127\.0\.0\.1:[0-9]+')
-load() { "$JAVA" "$ROOT/bench/ServeLoad.java" "$@"; }
 for c in 1 16 64; do   # warm both paths at every concurrency: serve's worker starts on the first request
   load "$SURL" tiny "$c" 2 "$TOKENS" >/dev/null
   load "$WURL" tiny "$c" 2 "$TOKENS" >/dev/null

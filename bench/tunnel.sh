@@ -7,34 +7,11 @@
 # Prints a Markdown table. Environment: OUT (bench/out), ROUNDS (10), TOKENS (16).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
-. "$ROOT/bin/find-jdk.sh"
-puhui_find_jdk || exit 1
-OUT="${OUT:-$ROOT/bench/out}"
-ROUNDS="${ROUNDS:-10}"
-TOKENS="${TOKENS:-16}"
-mkdir -p "$OUT"
-"$ROOT/puhui" version >&2   # builds the jar when sources changed
-TINY="$OUT/llama-3.2-tiny-Q8_0.gguf"
-[ -f "$TINY" ] || "$ROOT/puhui" random-model --shape llama-3.2-tiny --type Q8_0 -o "$TINY" >&2
-JAVA="$JAVA_HOME/bin/java"
-JAR="$ROOT/puhui-cli/target/puhui.jar"
-RUN=("$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss4m -jar "$JAR")
+. "$ROOT/bench/serving-lib.sh"
 PLANE_HOME="$OUT/tunnel-plane"
 AGENT_HOME="$OUT/tunnel-agent"
 rm -rf "$PLANE_HOME" "$AGENT_HOME"
 mkdir -p "$PLANE_HOME" "$AGENT_HOME"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-# wait_for FILE PATTERN: print the first match of a line in FILE once it appears
-wait_for() {
-  for _ in $(seq 1 600); do
-    if grep -qoE "$2" "$1" 2>/dev/null; then grep -oE "$2" "$1" | head -1; return 0; fi
-    sleep 0.2
-  done
-  echo "timed out waiting for $2 in $1" >&2; exit 1
-}
 
 "${RUN[@]}" worker --model "$TINY" --name tiny --slots 64 --queue 256 --threads 1 >"$OUT/tunnel-worker.out" 2>"$OUT/tunnel-worker.err" &
 pids+=($!)
@@ -52,7 +29,6 @@ for _ in $(seq 1 300); do
   sleep 0.2
 done
 curl -sf "$SURL/api/nodes" | grep -q '"variant":"llama-3.2-tiny-Q8_0"' || { echo "the agent did not join; see $OUT/tunnel-agent.err" >&2; exit 1; }
-load() { "$JAVA" "$ROOT/bench/ServeLoad.java" "$@"; }
 for c in 1 16; do   # warm both paths: the agent's worker starts on the first request
   load "$SURL" tiny "$c" 2 "$TOKENS" >/dev/null
   load "$WURL" tiny "$c" 2 "$TOKENS" >/dev/null
