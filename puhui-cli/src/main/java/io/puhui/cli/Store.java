@@ -55,7 +55,6 @@ final class Store implements AutoCloseable {
     /** Access for the gateway: keys checked against the database when required, usage written there always. */
     Access access(boolean required) {
         ApiKeys keys = db.apiKeys();
-        Users users = db.users();
         UsageRecords usage = db.usage();
         Clock clock = db.clock();
         return new Access() {
@@ -66,9 +65,14 @@ final class Store implements AutoCloseable {
 
             @Override
             public Optional<Caller> verify(String bearer) {
-                return keys.verify(bearer).map(k -> new Caller(k.id(), k.tenant(), k.admin(), k.userId() == null ? null
-                        : users.find(k.userId()).map(u -> new Person(u.id(), u.verified(), u.minor(),
-                                u.labelTermsAcceptedAt() != null)).orElse(new Person(k.userId(), false, false, false))));
+                // the key and its user in one query: this runs on every request
+                return keys.verifyWithUser(bearer).map(ku -> {
+                    ApiKeys.ApiKey k = ku.key();
+                    Users.User u = ku.user();
+                    Person person = k.userId() == null ? null : u == null ? new Person(k.userId(), false, false, false)
+                            : new Person(u.id(), u.verified(), u.minor(), u.labelTermsAcceptedAt() != null);
+                    return new Caller(k.id(), k.tenant(), k.admin(), person);
+                });
             }
 
             @Override

@@ -76,20 +76,36 @@ public final class ApiKeys {
 
     /** The active key with this secret, marked as used now; empty for unknown or revoked keys. */
     public Optional<ApiKey> verify(String secret) {
+        return verifyWithUser(secret).map(KeyOfUser::key);
+    }
+
+    /** A key and the user it belongs to (null for a key of the tenant as a whole). */
+    public record KeyOfUser(ApiKey key, Users.User user) {
+    }
+
+    /**
+     * The active key with this secret and its user, read together in one query (this runs on every request),
+     * marked as used now; empty for unknown or revoked keys.
+     */
+    public Optional<KeyOfUser> verifyWithUser(String secret) {
         if (secret == null || !secret.startsWith("sk-puhui-")) {
             return Optional.empty();
         }
         String h = hash(secret);
-        Optional<ApiKey> key = db.jdbi().withHandle(x -> x.createQuery(
-                        "SELECT * FROM api_keys WHERE key_hash = :hash AND revoked = FALSE")
-                .bind("hash", h).map((rs, ctx) -> read(rs)).findOne());
+        Optional<KeyOfUser> found = db.jdbi().withHandle(x -> x.createQuery(
+                        "SELECT k.*, u.id AS u_id, u.tenant AS u_tenant, u.name AS u_name, u.verified AS u_verified, "
+                                + "u.minor AS u_minor, u.label_terms_at AS u_label_terms_at, u.created_at AS u_created_at "
+                                + "FROM api_keys k LEFT JOIN users u ON u.id = k.user_id "
+                                + "WHERE k.key_hash = :hash AND k.revoked = FALSE")
+                .bind("hash", h).map((rs, ctx) -> new KeyOfUser(read(rs), rs.getString("u_id") == null ? null
+                        : Users.read(rs, "u_"))).findOne());
         // last use to the minute: a write on every request would put a database round trip on each one
         long now = db.clock().millis();
-        key.filter(k -> k.lastUsedAt() == null || now - k.lastUsedAt().toEpochMilli() >= 60_000)
+        found.map(KeyOfUser::key).filter(k -> k.lastUsedAt() == null || now - k.lastUsedAt().toEpochMilli() >= 60_000)
                 .ifPresent(k -> db.jdbi().useHandle(x -> x.createUpdate(
                         "UPDATE api_keys SET last_used_at = :now WHERE id = :id")
                         .bind("now", now).bind("id", k.id()).execute()));
-        return key;
+        return found;
     }
 
     public List<ApiKey> list() {

@@ -69,9 +69,15 @@ public final class Users {
     }
 
     private static User read(ResultSet rs) throws SQLException {
-        long t = rs.getLong("label_terms_at");
+        return read(rs, "");
+    }
+
+    /** A user from a row whose user columns carry {@code prefix} (a key's row joined with its user's). */
+    static User read(ResultSet rs, String prefix) throws SQLException {
+        long t = rs.getLong(prefix + "label_terms_at");
         Instant terms = rs.wasNull() ? null : Instant.ofEpochMilli(t);
-        return new User(rs.getString("id"), rs.getString("tenant"), rs.getString("name"), rs.getBoolean("verified"),
-                rs.getBoolean("minor"), terms, Instant.ofEpochMilli(rs.getLong("created_at")));
+        return new User(rs.getString(prefix + "id"), rs.getString(prefix + "tenant"), rs.getString(prefix + "name"),
+                rs.getBoolean(prefix + "verified"), rs.getBoolean(prefix + "minor"), terms,
+                Instant.ofEpochMilli(rs.getLong(prefix + "created_at")));
     }
 }
