@@ -1,9 +1,24 @@
-// Q4_0 / Q8_0 weights re-laid so that one vector holds the same positions of as many rows as it has lanes.
-// A product then needs one broadcast activation per position instead of widening bytes per row, and the block
-// scales are plain floats: the widening conversions dominated decode time in the file's own layout.
+// Q4_0 / Q4_K / Q6_K / Q8_0 weights re-laid so that one vector holds the same positions of as many rows as it has
+// lanes (a group of G rows). A product then needs one broadcast activation per position instead of widening bytes
+// per row, and the block scales are plain floats: the widening conversions dominated decode time in the file's own
+// layout.
 //
-// Layout per group of G rows (G = float lanes), per block: G float scales, then the quants as 4-byte chunks,
-// chunk m of every row side by side (lane r = row r), so one int vector load brings chunk m of G rows.
+// Layout per group, per block: G float scales (Q4_K: then G float minimums), then the codes as 4-byte chunks, chunk
+// m of every row side by side (lane r = row r). Signed codes (Q8_0 blocks of 32, Q6_K runs of 16 as code - 32):
+// byte j of chunk m is position 4m+j. Nibbles (Q4_0, Q4_K): byte j of chunk m holds positions 4m+j (low nibble) and
+// 4m+j+16 (high nibble).
+//
+// The arithmetic, for one row and one activation vector: per block, the codes times the activations summed in one
+// chain of FMAs in a fixed position order, starting from zero; that sum times the block's scale added to the row's
+// accumulator, block by block. Every kernel below, one vector or a tile of vectors, one group or several, does
+// exactly that, so a sequence gets the same bits alone or in a batch of any size. The kernels differ in how many
+// independent chains they run side by side: several groups for one vector (to hide FMA latency), or two groups
+// times four vectors, from codes widened to floats once per block for the whole batch.
+//
+// Written for C2 and the Vector API: a vector passed to or returned from a method the compiler does not inline,
+// or one it cannot keep in a register across a loop, is allocated on the heap, which costs more than the
+// arithmetic. So the kernels keep their chains within one block method whose arguments are plain values and
+// arrays, and the accumulators between blocks live in the output arrays.
 package io.puhui.engine.tensor;
 
 import io.puhui.engine.gguf.GgmlType;
@@ -25,7 +40,15 @@ final class InterleavedRows {
     private final GgmlType type;
     private final int rows;
     private final int blocks;
+    /** Positions per block: 32, or 16 for Q6_K's runs. */
+    private final int per;
+    /** 4-byte chunks of codes per row and block. */
     private final int chunks;
+    private final long codesAt;
+    /** Where {@code G} zero floats lie, past the last group: Q4_0's minimums. */
+    private final long zeros;
+    /** The code that stands for zero: 8 for Q4_0, 0 for the others. */
+    private final float offset;
     private final long blockBytes;
     private final long groupBytes;
     private final MemorySegment data;
@@ -40,12 +63,16 @@ final class InterleavedRows {
         this.rows = rows;
         // Q6_K has a scale per 16 values: it is laid out as 16-value blocks of signed bytes (code - 32)
         this.blocks = type == GgmlType.Q6_K ? cols / 16 : cols / 32;
+        this.per = type == GgmlType.Q6_K ? 16 : 32;
         this.chunks = type == GgmlType.Q8_0 ? 8 : 4;
         // Q4_K blocks carry a minimum per row besides the scale: a second float vector
-        this.blockBytes = (type == GgmlType.Q4_K ? 8L : 4L) * G + (long) chunks * 4 * G;
+        this.codesAt = (type == GgmlType.Q4_K ? 8L : 4L) * G;
+        this.blockBytes = codesAt + 4L * G * chunks;
         this.groupBytes = blockBytes * blocks;
-        // freed with the matrix that holds it
-        this.data = Arena.ofAuto().allocate(groupBytes * (rows / G), 64);
+        this.zeros = groupBytes * (rows / G);
+        this.offset = type == GgmlType.Q4_0 ? 8f : 0f;
+        // freed with the matrix that holds it; allocate zeroes the memory
+        this.data = Arena.ofAuto().allocate(zeros + 4L * G, 64);
     }
 
     static InterleavedRows repack(GgmlType type, int rows, int cols, MemorySegment src, ThreadTeam team) {
@@ -68,7 +95,7 @@ final class InterleavedRows {
                         long s = (long) (g * G + r) * rowBytes + (long) b * bpb;
                         ir.data.set(BlockCodec.FLOAT, dst + 4L * r, BlockCodec.f16(src, s));
                         for (int m = 0; m < ir.chunks; m++) {
-                            ir.data.set(BlockCodec.INT, dst + 4L * G + 4L * G * m + 4L * r, src.get(BlockCodec.INT, s + 2 + 4L * m));
+                            ir.data.set(BlockCodec.INT, dst + ir.codesAt + 4L * G * m + 4L * r, src.get(BlockCodec.INT, s + 2 + 4L * m));
                         }
                     }
                 }
@@ -94,7 +121,7 @@ final class InterleavedRows {
                             for (int m = 0; m < 4; m++) {
                                 int word = (codes[16 * sb + 4 * m] & 0xFF) | (codes[16 * sb + 4 * m + 1] & 0xFF) << 8
                                         | (codes[16 * sb + 4 * m + 2] & 0xFF) << 16 | (codes[16 * sb + 4 * m + 3] & 0xFF) << 24;
-                                data.set(BlockCodec.INT, dst + 4L * G + 4L * G * m + 4L * r, word);
+                                data.set(BlockCodec.INT, dst + codesAt + 4L * G * m + 4L * r, word);
                             }
                         }
                     }
@@ -162,24 +189,210 @@ final class InterleavedRows {
     }
 
     void matvec(ThreadTeam team, float[] x, float[] out) {
-        if (type == GgmlType.Q6_K) {
-            team.forRange(rows / G, 4, (start, end) -> {
-                for (int g = start; g < end; g++) {
-                    groupSigned(g, x, 4).intoArray(out, g * G);
-                }
-            });
-            return;
+        float[] sums = blockSums(x);
+        team.forRange(rows / G, 4, (start, end) -> single(start, end, x, sums, out));
+    }
+
+    /**
+     * {@code outs[b] = W xs[b]} for a batch. Two groups of rows at a time: each block's codes are widened to floats
+     * once, into a small buffer that stays in the first-level cache, and multiplied from there with four activation
+     * vectors at a time; vectors left over go one at a time through {@link #single}.
+     */
+    void matmul(ThreadTeam team, float[][] xs, float[][] outs, int batch) {
+        float[][] sums = new float[batch][];
+        for (int b = 0; b < batch; b++) {
+            sums[b] = blockSums(xs[b]);
         }
-        float[] blockSums = type != GgmlType.Q8_0 ? blockSums(x) : null;
+        int tiles = batch / 4;
+        // nibble blocks are widened in their step order: the tiles read activations permuted to match
+        float[][] xt = nibbles() && tiles > 0 ? stepOrder(xs, 4 * tiles) : xs;
         team.forRange(rows / G, 4, (start, end) -> {
-            for (int g = start; g < end; g++) {
-                FloatVector acc = type == GgmlType.Q8_0 ? groupSigned(g, x, 8) : groupQ4(g, x, blockSums);
-                acc.intoArray(out, g * G);
+            float[] w = new float[2 * per * G + 8 * G];
+            int g = start;
+            for (; g + 2 <= end && tiles > 0; g += 2) {
+                int r0 = g * G;
+                for (int b = 0; b < 4 * tiles; b++) {
+                    FloatVector.zero(F).intoArray(outs[b], r0);
+                    FloatVector.zero(F).intoArray(outs[b], r0 + G);
+                }
+                long o = g * groupBytes;
+                for (int blk = 0; blk < blocks; blk++, o += blockBytes) {
+                    widen(o, w);
+                    for (int b = 0; b < 4 * tiles; b += 4) {
+                        tileBlock(w, o, blk, xt[b], xt[b + 1], xt[b + 2], xt[b + 3], sums, b, outs[b], outs[b + 1],
+                                outs[b + 2], outs[b + 3], r0);
+                    }
+                }
+            }
+            for (int b = 4 * tiles; b < batch; b++) {
+                single(start, end, xs[b], sums[b], outs[b]);
+            }
+            if (g < end) {
+                for (int b = 0; b < 4 * tiles; b++) {
+                    single(g, end, xs[b], sums[b], outs[b]);
+                }
             }
         });
     }
 
+    /** Copies of the first {@code n} vectors with each block's activations in the nibble step order. */
+    private float[][] stepOrder(float[][] xs, int n) {
+        float[][] out = new float[n][];
+        for (int v = 0; v < n; v++) {
+            float[] x = xs[v];
+            float[] y = new float[x.length];
+            for (int b = 0; b < blocks; b++) {
+                for (int i = 0; i < 32; i++) {
+                    y[32 * b + i] = x[at(32 * b, i)];
+                }
+            }
+            out[v] = y;
+        }
+        return out;
+    }
+
+    /** The codes of one block of two groups (at {@code o} and {@code o + groupBytes}) as floats: group A's, then B's. */
+    private void widen(long o, float[] w) {
+        long o1 = o + groupBytes;
+        int n = per * G;
+        if (nibbles()) {
+            for (int m = 0; m < 4; m++) {
+                IntVector v0 = chunk(o, m);
+                IntVector v1 = chunk(o1, m);
+                for (int k = 0; k < 8; k++) {
+                    int at = (8 * m + k) * G;
+                    ((FloatVector) v0.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convert(VectorOperators.I2F, 0))
+                            .intoArray(w, at);
+                    ((FloatVector) v1.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convert(VectorOperators.I2F, 0))
+                            .intoArray(w, n + at);
+                }
+            }
+        } else {
+            for (int m = 0; m < chunks; m++) {
+                IntVector v0 = chunk(o, m);
+                IntVector v1 = chunk(o1, m);
+                for (int j = 0; j < 4; j++) {
+                    signedByte(v0, j).intoArray(w, (4 * m + j) * G);
+                    signedByte(v1, j).intoArray(w, n + (4 * m + j) * G);
+                }
+            }
+        }
+    }
+
+    /**
+     * One block of two groups times four vectors: eight chains over the widened codes, then each chain's block
+     * end into its output. The outputs hold the accumulators between blocks: sixteen vectors would not fit the
+     * registers beside the chains. No vector crosses this method's boundary, so nothing is allocated whether or
+     * not the compiler inlines it.
+     */
+    private void tileBlock(float[] w, long o0, int blk, float[] x0, float[] x1, float[] x2, float[] x3,
+            float[][] sums, int first, float[] y0, float[] y1, float[] y2, float[] y3, int r0) {
+        int n = per;
+        int xb = n * blk;
+        int wb = n * G;
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = FloatVector.zero(F);
+        FloatVector a2 = FloatVector.zero(F);
+        FloatVector a3 = FloatVector.zero(F);
+        FloatVector c0 = FloatVector.zero(F);
+        FloatVector c1 = FloatVector.zero(F);
+        FloatVector c2 = FloatVector.zero(F);
+        FloatVector c3 = FloatVector.zero(F);
+        for (int p = 0; p < n; p++) {
+            FloatVector w0 = FloatVector.fromArray(F, w, p * G);
+            FloatVector w1 = FloatVector.fromArray(F, w, wb + p * G);
+            FloatVector xv = FloatVector.broadcast(F, x0[xb + p]);
+            a0 = w0.fma(xv, a0);
+            c0 = w1.fma(xv, c0);
+            xv = FloatVector.broadcast(F, x1[xb + p]);
+            a1 = w0.fma(xv, a1);
+            c1 = w1.fma(xv, c1);
+            xv = FloatVector.broadcast(F, x2[xb + p]);
+            a2 = w0.fma(xv, a2);
+            c2 = w1.fma(xv, c2);
+            xv = FloatVector.broadcast(F, x3[xb + p]);
+            a3 = w0.fma(xv, a3);
+            c3 = w1.fma(xv, c3);
+        }
+        long o1 = o0 + groupBytes;
+        int r1 = r0 + G;
+        if (nibbles()) {
+            // the chains leave through memory: passed to a method the compiler did not inline, they would be
+            // allocated, and written out here the block ends of Q4 make the method too large for it to compile well
+            a0.intoArray(w, 2 * wb);
+            a1.intoArray(w, 2 * wb + G);
+            a2.intoArray(w, 2 * wb + 2 * G);
+            a3.intoArray(w, 2 * wb + 3 * G);
+            c0.intoArray(w, 2 * wb + 4 * G);
+            c1.intoArray(w, 2 * wb + 5 * G);
+            c2.intoArray(w, 2 * wb + 6 * G);
+            c3.intoArray(w, 2 * wb + 7 * G);
+            endsQ4(w, 2 * wb, o0, sums, first, blk, y0, y1, y2, y3, r0);
+            endsQ4(w, 2 * wb + 4 * G, o1, sums, first, blk, y0, y1, y2, y3, r1);
+        } else {
+            FloatVector d0 = scales(o0);
+            FloatVector d1 = scales(o1);
+            a0.fma(d0, FloatVector.fromArray(F, y0, r0)).intoArray(y0, r0);
+            a1.fma(d0, FloatVector.fromArray(F, y1, r0)).intoArray(y1, r0);
+            a2.fma(d0, FloatVector.fromArray(F, y2, r0)).intoArray(y2, r0);
+            a3.fma(d0, FloatVector.fromArray(F, y3, r0)).intoArray(y3, r0);
+            c0.fma(d1, FloatVector.fromArray(F, y0, r1)).intoArray(y0, r1);
+            c1.fma(d1, FloatVector.fromArray(F, y1, r1)).intoArray(y1, r1);
+            c2.fma(d1, FloatVector.fromArray(F, y2, r1)).intoArray(y2, r1);
+            c3.fma(d1, FloatVector.fromArray(F, y3, r1)).intoArray(y3, r1);
+        }
+    }
+
+    /** The Q4 block ends of one group's four chains, left in {@code w} from {@code at}, into rows {@code r ..}. */
+    private void endsQ4(float[] w, int at, long block, float[][] sums, int first, int blk, float[] y0, float[] y1,
+            float[] y2, float[] y3, int r) {
+        FloatVector d = scales(block);
+        FloatVector mins = FloatVector.fromMemorySegment(F, data, type == GgmlType.Q4_K ? block + 4L * G : zeros, LE);
+        float s0 = sums[first][blk];
+        float s1 = sums[first + 1][blk];
+        float s2 = sums[first + 2][blk];
+        float s3 = sums[first + 3][blk];
+        mins.fma(FloatVector.broadcast(F, -s0), FloatVector.fromArray(F, w, at).sub(offset * s0)
+                .fma(d, FloatVector.fromArray(F, y0, r))).intoArray(y0, r);
+        mins.fma(FloatVector.broadcast(F, -s1), FloatVector.fromArray(F, w, at + G).sub(offset * s1)
+                .fma(d, FloatVector.fromArray(F, y1, r))).intoArray(y1, r);
+        mins.fma(FloatVector.broadcast(F, -s2), FloatVector.fromArray(F, w, at + 2 * G).sub(offset * s2)
+                .fma(d, FloatVector.fromArray(F, y2, r))).intoArray(y2, r);
+        mins.fma(FloatVector.broadcast(F, -s3), FloatVector.fromArray(F, w, at + 3 * G).sub(offset * s3)
+                .fma(d, FloatVector.fromArray(F, y3, r))).intoArray(y3, r);
+    }
+
+    private boolean nibbles() {
+        return type == GgmlType.Q4_0 || type == GgmlType.Q4_K;
+    }
+
+    /** One vector over groups {@code [start, end)}: four groups (Q4: two) at a time, then one at a time. */
+    private void single(int start, int end, float[] x, float[] sums, float[] out) {
+        int g = start;
+        boolean nibbles = nibbles();
+        if (nibbles) {
+            for (; g + 2 <= end; g += 2) {
+                q4Two(g, x, sums, out);
+            }
+        } else {
+            for (; g + 4 <= end; g += 4) {
+                signedFour(g, x, out);
+            }
+        }
+        for (; g < end; g++) {
+            if (nibbles) {
+                q4One(g, x, sums, out);
+            } else {
+                signedOne(g, x, out);
+            }
+        }
+    }
+
+    /** The sum of each block's activations: Q4_0's offset of 8 and Q4_K's minimums are applied through it. */
     private float[] blockSums(float[] x) {
+        if (!nibbles()) {
+            return null;
+        }
         float[] s = new float[blocks];
         for (int b = 0; b < blocks; b++) {
             float sum = 0;
@@ -191,270 +404,152 @@ final class InterleavedRows {
         return s;
     }
 
-    private static FloatVector times(IntVector q, float x, FloatVector acc) {
-        return ((FloatVector) q.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, x), acc);
+    private FloatVector scales(long o) {
+        return FloatVector.fromMemorySegment(F, data, o, LE);
     }
 
-    /** Q4_0: codes 0..15 stand for code - 8; the -8 is applied once per block through the sum of x.
-     *  Q4_K: codes times the row's scale, minus the row's minimum times the sum of x. */
-    private FloatVector groupQ4(int g, float[] x, float[] blockSums) {
-        boolean withMins = type == GgmlType.Q4_K;
-        long codesAt = (withMins ? 8L : 4L) * G;
-        FloatVector acc = FloatVector.zero(F);
-        long base = g * groupBytes;
-        for (int b = 0; b < blocks; b++) {
-            long o = base + b * blockBytes;
-            int xb = 32 * b;
-            // four accumulators: one chain of dependent FMAs would wait on FMA latency at every step
-            FloatVector s0 = FloatVector.zero(F);
-            FloatVector s1 = FloatVector.zero(F);
-            FloatVector s2 = FloatVector.zero(F);
-            FloatVector s3 = FloatVector.zero(F);
-            for (int m = 0; m < 4; m++) {
-                IntVector v = IntVector.fromMemorySegment(I, data, o + codesAt + 4L * G * m, LE);
-                int p = xb + 4 * m;
-                // byte j of the chunk holds positions 4m+j (low nibble) and 4m+j+16 (high nibble)
-                s0 = times(v.and(0xF), x[p], s0);
-                s1 = times(v.lanewise(VectorOperators.LSHR, 4).and(0xF), x[p + 16], s1);
-                s2 = times(v.lanewise(VectorOperators.LSHR, 8).and(0xF), x[p + 1], s2);
-                s3 = times(v.lanewise(VectorOperators.LSHR, 12).and(0xF), x[p + 17], s3);
-                s0 = times(v.lanewise(VectorOperators.LSHR, 16).and(0xF), x[p + 2], s0);
-                s1 = times(v.lanewise(VectorOperators.LSHR, 20).and(0xF), x[p + 18], s1);
-                s2 = times(v.lanewise(VectorOperators.LSHR, 24).and(0xF), x[p + 3], s2);
-                s3 = times(v.lanewise(VectorOperators.LSHR, 28), x[p + 19], s3);
-            }
-            FloatVector s = s0.add(s1).add(s2.add(s3));
-            if (withMins) {
-                acc = s.fma(FloatVector.fromMemorySegment(F, data, o, LE), acc);
-                acc = FloatVector.fromMemorySegment(F, data, o + 4L * G, LE).fma(FloatVector.broadcast(F, -blockSums[b]), acc);
-            } else {
-                acc = s.sub(8f * blockSums[b]).fma(FloatVector.fromMemorySegment(F, data, o, LE), acc);
-            }
-        }
-        return acc;
-    }
-
-    /** Signed-byte codes (Q8_0 blocks of 32, or Q6_K runs of 16): {@code chunks} 4-byte chunks per block. */
-    private FloatVector groupSigned(int g, float[] x, int chunks) {
-        FloatVector acc = FloatVector.zero(F);
-        long base = g * groupBytes;
-        for (int b = 0; b < blocks; b++) {
-            long o = base + b * blockBytes;
-            int xb = 4 * chunks * b;
-            FloatVector s0 = FloatVector.zero(F);
-            FloatVector s1 = FloatVector.zero(F);
-            FloatVector s2 = FloatVector.zero(F);
-            FloatVector s3 = FloatVector.zero(F);
-            for (int m = 0; m < chunks; m++) {
-                IntVector v = IntVector.fromMemorySegment(I, data, o + 4L * G * (m + 1), LE);
-                int p = xb + 4 * m;
-                // signed bytes: shift each to the top, then arithmetic shift back down
-                s0 = times(v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24), x[p], s0);
-                s1 = times(v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24), x[p + 1], s1);
-                s2 = times(v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24), x[p + 2], s2);
-                s3 = times(v.lanewise(VectorOperators.ASHR, 24), x[p + 3], s3);
-            }
-            FloatVector s = s0.add(s1).add(s2.add(s3));
-            acc = s.fma(FloatVector.fromMemorySegment(F, data, o, LE), acc);
-        }
-        return acc;
+    /** Position 4m + j of the group's block (j = 0..3), from chunk m: byte j of each lane, sign extended. */
+    private static FloatVector signedByte(IntVector chunk, int j) {
+        return (FloatVector) chunk.lanewise(VectorOperators.LSHL, 24 - 8 * j).lanewise(VectorOperators.ASHR, 24)
+                .convert(VectorOperators.I2F, 0);
     }
 
     /**
-     * {@code outs[b] = W xs[b]} for a batch: each group of rows is decoded once per four activation vectors and
-     * multiplied with all four. Per vector the arithmetic is exactly {@link #matvec}'s, in the same order (the same
-     * four partial sums per block, combined the same way), so a sequence gets the same bits alone or in a batch.
+     * The end of a nibble block: {@code acc += (s - offset * sum) * scale - minimum * sum}, where Q4_0 has an offset
+     * of 8 and no minimum, and Q4_K the reverse. One expression for both, with Q4_0's minimums read from a zero
+     * vector at the end of the data: a vector chosen by a branch would cost an allocation per block.
      */
-    void matmul(ThreadTeam team, float[][] xs, float[][] outs, int batch) {
-        float[][] sums = new float[batch][];
-        if (type == GgmlType.Q4_0 || type == GgmlType.Q4_K) {
-            for (int b = 0; b < batch; b++) {
-                sums[b] = blockSums(xs[b]);
-            }
-        }
-        boolean signed = type == GgmlType.Q8_0 || type == GgmlType.Q6_K;
-        team.forRange(rows / G, 1, (start, end) -> {
-            FloatVector[] acc = new FloatVector[4];
-            for (int g = start; g < end; g++) {
-                int b = 0;
-                for (; b + 4 <= batch; b += 4) {
-                    if (signed) {
-                        groupSigned4(g, xs[b], xs[b + 1], xs[b + 2], xs[b + 3], acc);
-                    } else {
-                        groupQ4x4(g, xs, sums, b, acc);
-                    }
-                    for (int k = 0; k < 4; k++) {
-                        acc[k].intoArray(outs[b + k], g * G);
-                    }
-                }
-                for (; b < batch; b++) {
-                    FloatVector one = signed ? groupSigned(g, xs[b], chunks) : groupQ4(g, xs[b], sums[b]);
-                    one.intoArray(outs[b], g * G);
-                }
-            }
-        });
+    private FloatVector finishQ4(FloatVector s, long block, float blockSum, FloatVector acc) {
+        long mins = type == GgmlType.Q4_K ? block + 4L * G : zeros;
+        return FloatVector.fromMemorySegment(F, data, mins, LE)
+                .fma(FloatVector.broadcast(F, -blockSum), s.sub(offset * blockSum).fma(scales(block), acc));
     }
 
-    /** {@link #groupSigned} for four activation vectors at once: the codes are widened once for all four. */
-    private void groupSigned4(int g, float[] x0, float[] x1, float[] x2, float[] x3, FloatVector[] out) {
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        FloatVector acc2 = FloatVector.zero(F);
-        FloatVector acc3 = FloatVector.zero(F);
-        long base = g * groupBytes;
-        for (int b = 0; b < blocks; b++) {
-            long o = base + b * blockBytes;
-            int xb = 4 * chunks * b;
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = FloatVector.zero(F);
-            FloatVector a2 = FloatVector.zero(F);
-            FloatVector a3 = FloatVector.zero(F);
-            FloatVector b0 = FloatVector.zero(F);
-            FloatVector b1 = FloatVector.zero(F);
-            FloatVector b2 = FloatVector.zero(F);
-            FloatVector b3 = FloatVector.zero(F);
-            FloatVector c0 = FloatVector.zero(F);
-            FloatVector c1 = FloatVector.zero(F);
-            FloatVector c2 = FloatVector.zero(F);
-            FloatVector c3 = FloatVector.zero(F);
-            FloatVector d0 = FloatVector.zero(F);
-            FloatVector d1 = FloatVector.zero(F);
-            FloatVector d2 = FloatVector.zero(F);
-            FloatVector d3 = FloatVector.zero(F);
-            for (int m = 0; m < chunks; m++) {
-                IntVector v = IntVector.fromMemorySegment(I, data, o + 4L * G * (m + 1), LE);
-                int p = xb + 4 * m;
-                FloatVector w0 = (FloatVector) v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
-                        .convert(VectorOperators.I2F, 0);
-                FloatVector w1 = (FloatVector) v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24)
-                        .convert(VectorOperators.I2F, 0);
-                FloatVector w2 = (FloatVector) v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24)
-                        .convert(VectorOperators.I2F, 0);
-                FloatVector w3 = (FloatVector) v.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
-                a0 = w0.fma(FloatVector.broadcast(F, x0[p + 0]), a0);
-                a1 = w1.fma(FloatVector.broadcast(F, x0[p + 1]), a1);
-                a2 = w2.fma(FloatVector.broadcast(F, x0[p + 2]), a2);
-                a3 = w3.fma(FloatVector.broadcast(F, x0[p + 3]), a3);
-                b0 = w0.fma(FloatVector.broadcast(F, x1[p + 0]), b0);
-                b1 = w1.fma(FloatVector.broadcast(F, x1[p + 1]), b1);
-                b2 = w2.fma(FloatVector.broadcast(F, x1[p + 2]), b2);
-                b3 = w3.fma(FloatVector.broadcast(F, x1[p + 3]), b3);
-                c0 = w0.fma(FloatVector.broadcast(F, x2[p + 0]), c0);
-                c1 = w1.fma(FloatVector.broadcast(F, x2[p + 1]), c1);
-                c2 = w2.fma(FloatVector.broadcast(F, x2[p + 2]), c2);
-                c3 = w3.fma(FloatVector.broadcast(F, x2[p + 3]), c3);
-                d0 = w0.fma(FloatVector.broadcast(F, x3[p + 0]), d0);
-                d1 = w1.fma(FloatVector.broadcast(F, x3[p + 1]), d1);
-                d2 = w2.fma(FloatVector.broadcast(F, x3[p + 2]), d2);
-                d3 = w3.fma(FloatVector.broadcast(F, x3[p + 3]), d3);
-            }
-            FloatVector scale = FloatVector.fromMemorySegment(F, data, o, LE);
-            acc0 = a0.add(a1).add(a2.add(a3)).fma(scale, acc0);
-            acc1 = b0.add(b1).add(b2.add(b3)).fma(scale, acc1);
-            acc2 = c0.add(c1).add(c2.add(c3)).fma(scale, acc2);
-            acc3 = d0.add(d1).add(d2.add(d3)).fma(scale, acc3);
+    private void signedOne(int g, float[] x, float[] out) {
+        int r = g * G;
+        FloatVector.zero(F).intoArray(out, r);
+        long o = g * groupBytes;
+        for (int b = 0; b < blocks; b++, o += blockBytes) {
+            signedOneBlock(o, x, per * b, out, r);
         }
-        out[0] = acc0;
-        out[1] = acc1;
-        out[2] = acc2;
-        out[3] = acc3;
     }
 
-    /** {@link #groupQ4} for activation vectors {@code first .. first+3}: the nibbles are unpacked once for all four. */
-    private void groupQ4x4(int g, float[][] xs, float[][] sums, int first, FloatVector[] out) {
-        boolean withMins = type == GgmlType.Q4_K;
-        long codesAt = (withMins ? 8L : 4L) * G;
-        long base = g * groupBytes;
-        float[] x0 = xs[first];
-        float[] x1 = xs[first + 1];
-        float[] x2 = xs[first + 2];
-        float[] x3 = xs[first + 3];
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
-        FloatVector acc2 = FloatVector.zero(F);
-        FloatVector acc3 = FloatVector.zero(F);
-        for (int b = 0; b < blocks; b++) {
-            long o = base + b * blockBytes;
-            int xb = 32 * b;
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = FloatVector.zero(F);
-            FloatVector a2 = FloatVector.zero(F);
-            FloatVector a3 = FloatVector.zero(F);
-            FloatVector b0 = FloatVector.zero(F);
-            FloatVector b1 = FloatVector.zero(F);
-            FloatVector b2 = FloatVector.zero(F);
-            FloatVector b3 = FloatVector.zero(F);
-            FloatVector c0 = FloatVector.zero(F);
-            FloatVector c1 = FloatVector.zero(F);
-            FloatVector c2 = FloatVector.zero(F);
-            FloatVector c3 = FloatVector.zero(F);
-            FloatVector d0 = FloatVector.zero(F);
-            FloatVector d1 = FloatVector.zero(F);
-            FloatVector d2 = FloatVector.zero(F);
-            FloatVector d3 = FloatVector.zero(F);
-            for (int m = 0; m < 4; m++) {
-                IntVector v = IntVector.fromMemorySegment(I, data, o + codesAt + 4L * G * m, LE);
-                int p = xb + 4 * m;
-                // groupQ4's eight steps in its order, each feeding the same accumulator for every vector
-                FloatVector w;
-                w = (FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0);
-                a0 = w.fma(FloatVector.broadcast(F, x0[p]), a0);
-                b0 = w.fma(FloatVector.broadcast(F, x1[p]), b0);
-                c0 = w.fma(FloatVector.broadcast(F, x2[p]), c0);
-                d0 = w.fma(FloatVector.broadcast(F, x3[p]), d0);
-                w = (FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).convert(VectorOperators.I2F, 0);
-                a1 = w.fma(FloatVector.broadcast(F, x0[p + 16]), a1);
-                b1 = w.fma(FloatVector.broadcast(F, x1[p + 16]), b1);
-                c1 = w.fma(FloatVector.broadcast(F, x2[p + 16]), c1);
-                d1 = w.fma(FloatVector.broadcast(F, x3[p + 16]), d1);
-                w = (FloatVector) v.lanewise(VectorOperators.LSHR, 8).and(0xF).convert(VectorOperators.I2F, 0);
-                a2 = w.fma(FloatVector.broadcast(F, x0[p + 1]), a2);
-                b2 = w.fma(FloatVector.broadcast(F, x1[p + 1]), b2);
-                c2 = w.fma(FloatVector.broadcast(F, x2[p + 1]), c2);
-                d2 = w.fma(FloatVector.broadcast(F, x3[p + 1]), d2);
-                w = (FloatVector) v.lanewise(VectorOperators.LSHR, 12).and(0xF).convert(VectorOperators.I2F, 0);
-                a3 = w.fma(FloatVector.broadcast(F, x0[p + 17]), a3);
-                b3 = w.fma(FloatVector.broadcast(F, x1[p + 17]), b3);
-                c3 = w.fma(FloatVector.broadcast(F, x2[p + 17]), c3);
-                d3 = w.fma(FloatVector.broadcast(F, x3[p + 17]), d3);
-                w = (FloatVector) v.lanewise(VectorOperators.LSHR, 16).and(0xF).convert(VectorOperators.I2F, 0);
-                a0 = w.fma(FloatVector.broadcast(F, x0[p + 2]), a0);
-                b0 = w.fma(FloatVector.broadcast(F, x1[p + 2]), b0);
-                c0 = w.fma(FloatVector.broadcast(F, x2[p + 2]), c0);
-                d0 = w.fma(FloatVector.broadcast(F, x3[p + 2]), d0);
-                w = (FloatVector) v.lanewise(VectorOperators.LSHR, 20).and(0xF).convert(VectorOperators.I2F, 0);
-                a1 = w.fma(FloatVector.broadcast(F, x0[p + 18]), a1);
-                b1 = w.fma(FloatVector.broadcast(F, x1[p + 18]), b1);
-                c1 = w.fma(FloatVector.broadcast(F, x2[p + 18]), c1);
-                d1 = w.fma(FloatVector.broadcast(F, x3[p + 18]), d1);
-                w = (FloatVector) v.lanewise(VectorOperators.LSHR, 24).and(0xF).convert(VectorOperators.I2F, 0);
-                a2 = w.fma(FloatVector.broadcast(F, x0[p + 3]), a2);
-                b2 = w.fma(FloatVector.broadcast(F, x1[p + 3]), b2);
-                c2 = w.fma(FloatVector.broadcast(F, x2[p + 3]), c2);
-                d2 = w.fma(FloatVector.broadcast(F, x3[p + 3]), d2);
-                w = (FloatVector) v.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0);
-                a3 = w.fma(FloatVector.broadcast(F, x0[p + 19]), a3);
-                b3 = w.fma(FloatVector.broadcast(F, x1[p + 19]), b3);
-                c3 = w.fma(FloatVector.broadcast(F, x2[p + 19]), c3);
-                d3 = w.fma(FloatVector.broadcast(F, x3[p + 19]), d3);
+    private void signedOneBlock(long o, float[] x, int xb, float[] out, int r) {
+        FloatVector s = FloatVector.zero(F);
+        for (int m = 0; m < chunks; m++) {
+            IntVector v = chunk(o, m);
+            for (int j = 0; j < 4; j++) {
+                s = signedByte(v, j).fma(FloatVector.broadcast(F, x[xb + 4 * m + j]), s);
             }
-            acc0 = finishQ4(a0.add(a1).add(a2.add(a3)), o, sums[first + 0][b], withMins, acc0);
-            acc1 = finishQ4(b0.add(b1).add(b2.add(b3)), o, sums[first + 1][b], withMins, acc1);
-            acc2 = finishQ4(c0.add(c1).add(c2.add(c3)), o, sums[first + 2][b], withMins, acc2);
-            acc3 = finishQ4(d0.add(d1).add(d2.add(d3)), o, sums[first + 3][b], withMins, acc3);
         }
-        out[0] = acc0;
-        out[1] = acc1;
-        out[2] = acc2;
-        out[3] = acc3;
+        s.fma(scales(o), FloatVector.fromArray(F, out, r)).intoArray(out, r);
     }
 
-    /** The end of a Q4 block for one vector, as {@link #groupQ4} does it. */
-    private FloatVector finishQ4(FloatVector s, long o, float blockSum, boolean withMins, FloatVector acc) {
-        if (withMins) {
-            acc = s.fma(FloatVector.fromMemorySegment(F, data, o, LE), acc);
-            return FloatVector.fromMemorySegment(F, data, o + 4L * G, LE).fma(FloatVector.broadcast(F, -blockSum), acc);
+    /** Four groups, a block at a time, as {@link #q4Two} does. */
+    private void signedFour(int g, float[] x, float[] out) {
+        int r0 = g * G;
+        for (int k = 0; k < 4; k++) {
+            FloatVector.zero(F).intoArray(out, r0 + k * G);
         }
-        return s.sub(8f * blockSum).fma(FloatVector.fromMemorySegment(F, data, o, LE), acc);
+        long o = g * groupBytes;
+        for (int b = 0; b < blocks; b++, o += blockBytes) {
+            signedFourBlock(o, x, per * b, out, r0);
+        }
     }
+
+    private void signedFourBlock(long o0, float[] x, int xb, float[] out, int r0) {
+        long o1 = o0 + groupBytes;
+        long o2 = o1 + groupBytes;
+        long o3 = o2 + groupBytes;
+        FloatVector s0 = FloatVector.zero(F);
+        FloatVector s1 = FloatVector.zero(F);
+        FloatVector s2 = FloatVector.zero(F);
+        FloatVector s3 = FloatVector.zero(F);
+        for (int m = 0; m < chunks; m++) {
+            IntVector v0 = chunk(o0, m);
+            IntVector v1 = chunk(o1, m);
+            IntVector v2 = chunk(o2, m);
+            IntVector v3 = chunk(o3, m);
+            for (int j = 0; j < 4; j++) {
+                FloatVector xv = FloatVector.broadcast(F, x[xb + 4 * m + j]);
+                s0 = signedByte(v0, j).fma(xv, s0);
+                s1 = signedByte(v1, j).fma(xv, s1);
+                s2 = signedByte(v2, j).fma(xv, s2);
+                s3 = signedByte(v3, j).fma(xv, s3);
+            }
+        }
+        s0.fma(scales(o0), FloatVector.fromArray(F, out, r0)).intoArray(out, r0);
+        s1.fma(scales(o1), FloatVector.fromArray(F, out, r0 + G)).intoArray(out, r0 + G);
+        s2.fma(scales(o2), FloatVector.fromArray(F, out, r0 + 2 * G)).intoArray(out, r0 + 2 * G);
+        s3.fma(scales(o3), FloatVector.fromArray(F, out, r0 + 3 * G)).intoArray(out, r0 + 3 * G);
+    }
+
+    // Nibbles: step i of a block (i = 0..31) takes chunk m = i / 8 and its nibble k = i % 8, value
+    // (chunk >>> 4k) & 15, which is position 4m + k/2 + 16 (k % 2) of the block.
+
+    private IntVector chunk(long block, int m) {
+        return IntVector.fromMemorySegment(I, data, block + codesAt + 4L * G * m, LE);
+    }
+
+    /** The activation that step {@code i} multiplies. */
+    private static int at(int xb, int i) {
+        return xb + 4 * (i >> 3) + ((i & 7) >> 1) + 16 * (i & 1);
+    }
+
+    private void q4One(int g, float[] x, float[] sums, float[] out) {
+        int r = g * G;
+        FloatVector.zero(F).intoArray(out, r);
+        long o = g * groupBytes;
+        for (int b = 0; b < blocks; b++, o += blockBytes) {
+            q4OneBlock(o, x, 32 * b, sums[b], out, r);
+        }
+    }
+
+    private void q4OneBlock(long o, float[] x, int xb, float blockSum, float[] out, int r) {
+        FloatVector s = FloatVector.zero(F);
+        for (int m = 0; m < 4; m++) {
+            int p = xb + 4 * m;
+            IntVector v = chunk(o, m);
+            for (int k = 0; k < 8; k++) {
+                s = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.broadcast(F, x[p + (k >> 1) + 16 * (k & 1)]), s);
+            }
+        }
+        finishQ4(s, o, blockSum, FloatVector.fromArray(F, out, r)).intoArray(out, r);
+    }
+
+    /**
+     * Two groups, a block at a time; the accumulators live in {@code out} between blocks. Four groups, or chains
+     * carried across blocks, made the compiler keep some vectors in the heap.
+     */
+    private void q4Two(int g, float[] x, float[] sums, float[] out) {
+        int r0 = g * G;
+        FloatVector.zero(F).intoArray(out, r0);
+        FloatVector.zero(F).intoArray(out, r0 + G);
+        long o = g * groupBytes;
+        for (int b = 0; b < blocks; b++, o += blockBytes) {
+            q4TwoBlock(o, x, 32 * b, sums[b], out, r0);
+        }
+    }
+
+    private void q4TwoBlock(long o0, float[] x, int xb, float blockSum, float[] out, int r0) {
+        long o1 = o0 + groupBytes;
+        FloatVector s0 = FloatVector.zero(F);
+        FloatVector s1 = FloatVector.zero(F);
+        for (int m = 0; m < 4; m++) {
+            int p = xb + 4 * m;
+            IntVector v0 = chunk(o0, m);
+            IntVector v1 = chunk(o1, m);
+            for (int k = 0; k < 8; k++) {
+                FloatVector xv = FloatVector.broadcast(F, x[p + (k >> 1) + 16 * (k & 1)]);
+                s0 = ((FloatVector) v0.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convert(VectorOperators.I2F, 0))
+                        .fma(xv, s0);
+                s1 = ((FloatVector) v1.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convert(VectorOperators.I2F, 0))
+                        .fma(xv, s1);
+            }
+        }
+        finishQ4(s0, o0, blockSum, FloatVector.fromArray(F, out, r0)).intoArray(out, r0);
+        finishQ4(s1, o1, blockSum, FloatVector.fromArray(F, out, r0 + G)).intoArray(out, r0 + G);
+    }
+
 }

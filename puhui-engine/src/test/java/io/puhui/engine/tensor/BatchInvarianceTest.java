@@ -54,6 +54,8 @@ class BatchInvarianceTest {
     void everyVectorOfABatchGetsItsMatvecBits(GgmlType type) {
         check(type, 64); // whole groups of rows: the interleaved kernels where the format has them
         check(type, 40); // rows left over: the decoded path
+        check(type, 72); // nine groups of 8 rows: a group left over after the pairs of the batched tiles
+        check(type, 144); // nine groups of 16 rows, the same where vectors have 16 lanes
     }
 
     static void check(GgmlType type, int rows) {
