@@ -1,5 +1,6 @@
 // Keys, exposure and back-pressure of `puhui serve` as separate real processes: 401 without a valid key, no
-// binding beyond loopback without keys, 429 with Retry-After when a model's queue is full, usage in the database.
+// binding beyond loopback without keys, 429 with Retry-After when a model's queue is full, usage in the database,
+// and a client that hangs up frees its slot.
 package io.puhui.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -7,9 +8,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.puhui.engine.SharedData;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -267,5 +272,73 @@ class ServeAccessIT {
                 assertThat(f.get().statusCode()).isEqualTo(200);
             }
         }
+    }
+
+    @Test
+    void aClientThatHangsUpFreesItsSlotWhetherItAwaitsAWholeAnswerOrAStream() throws Exception {
+        Path slow = home.resolve("slow.gguf");
+        assertThat(cli("random-model", "--shape", "llama-25m", "--type", "Q8_0", "-o", slow.toString()).exit()).isZero();
+        try (ServeProcess serve = ServeProcess.start(home, "--model", slow.toString(), "--name", "slow",
+                "--slots", "1", "--queue", "4", "--threads", "1")) {
+            assertThat(serve.post("/v1/completions", "{\"model\": \"slow\", \"prompt\": \"a\", \"max_tokens\": 1}")
+                    .statusCode()).isEqualTo(200); // worker up
+            URI base = URI.create(serve.baseUrl);
+            for (boolean stream : new boolean[] {false, true}) {
+                JsonNode before = worker(serve);
+                // 1,500 tokens: seconds of work for this model, which only a hang-up ends early
+                String body = "{\"model\": \"slow\", \"prompt\": \"Once\", \"max_tokens\": 1500, \"ignore_eos\": true, "
+                        + "\"stream\": " + stream + "}";
+                try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+                    OutputStream out = socket.getOutputStream();
+                    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+                    out.write(("POST /v1/completions HTTP/1.1\r\nHost: " + base.getAuthority()
+                            + "\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    out.write(bytes);
+                    out.flush();
+                    if (stream) {
+                        InputStream in = socket.getInputStream();
+                        byte[] head = new byte[12];
+                        assertThat(in.readNBytes(head, 0, head.length)).isEqualTo(head.length);
+                        assertThat(new String(head, StandardCharsets.US_ASCII)).as(() -> {
+                            try {
+                                socket.setSoTimeout(2000);
+                                return "the stream began: " + new String(in.readNBytes(600), StandardCharsets.UTF_8);
+                            } catch (Exception e) {
+                                return "the stream began: " + e;
+                            }
+                        }).isEqualTo("HTTP/1.1 200");
+                    }
+                    long deadline = System.currentTimeMillis() + 20_000;
+                    while (worker(serve).path("busy").asInt() == 0 && System.currentTimeMillis() < deadline) {
+                        Thread.sleep(20);
+                    }
+                    JsonNode during = worker(serve);
+                    assertThat(during.path("busy").asInt()).as("stream " + stream + ": the request holds the slot: "
+                            + during).isEqualTo(1);
+                } // the client hangs up
+                long deadline = System.currentTimeMillis() + 20_000;
+                JsonNode after = worker(serve);
+                while (after.path("busy").asInt() > 0 && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(20);
+                    after = worker(serve);
+                }
+                assertThat(after.path("busy").asInt()).as("stream " + stream + ": the slot is free").isZero();
+                assertThat(after.path("cancelled").asLong()).as("stream " + stream + ": its generation was stopped")
+                        .isEqualTo(before.path("cancelled").asLong() + 1);
+                assertThat(after.path("completed").asLong()).as("stream " + stream + ": it never completed")
+                        .isEqualTo(before.path("completed").asLong());
+            }
+            // the next client is served at once
+            assertThat(serve.post("/v1/completions", "{\"model\": \"slow\", \"prompt\": \"a\", \"max_tokens\": 2}")
+                    .statusCode()).isEqualTo(200);
+        }
+    }
+
+    /** The health of the serve's one worker: its busy slots and its completed and cancelled requests. */
+    static JsonNode worker(ServeProcess serve) throws Exception {
+        String url = JSON.readTree(serve.get("/health").body()).path("workers").path(0).path("url").asText();
+        return JSON.readTree(ServeProcess.HTTP.send(HttpRequest.newBuilder(URI.create(url + "/health")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
     }
 }

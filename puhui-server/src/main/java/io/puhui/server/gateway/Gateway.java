@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.puhui.server.api.ApiException;
+import io.puhui.server.api.HangUps;
 import io.puhui.server.api.HttpErrors;
 import io.puhui.server.api.Json;
 import io.puhui.server.api.Tls;
@@ -1416,18 +1417,44 @@ public final class Gateway implements AutoCloseable {
                          String requestId, boolean stream, long t0, String model, Outcome outcome)
             throws UpstreamFailure, IOException {
         WorkerConnections.Exchange exchange;
+        // a whole answer sends nothing, headers included, until the worker has made it: if the client hangs up
+        // meanwhile, giving up the worker's connection stops the work there too
+        WorkerConnections.Abort abort = new WorkerConnections.Abort();
+        HangUps.Watch watch = stream ? null : HangUps.get().watch(ctx, abort::abort);
         try {
             exchange = connections.post(w.baseUri(), path, body, Map.of("x-puhui-tenant", caller.tenant(),
-                    "x-request-id", requestId));
+                    "x-request-id", requestId), abort);
         } catch (IOException e) {
+            if (watch != null) {
+                watch.close();
+                if (watch.hungUp()) {
+                    outcome.status = 499;
+                    return;
+                }
+            }
             throw new UpstreamFailure(e.toString());
         }
-        forward(ctx, Answer.of(exchange), stream, t0, model, outcome);
+        try {
+            forward(ctx, Answer.of(exchange), stream, t0, model, outcome, watch);
+        } finally {
+            if (watch != null) {
+                watch.close(); // before anything else is read from this connection
+            }
+        }
     }
 
     /** Relays an upstream's answer to the client, counting its usage; a read that fails is the upstream's fault. */
     private void forward(Context ctx, Answer exchange, boolean stream, long t0, String model, Outcome outcome)
             throws UpstreamFailure, IOException {
+        forward(ctx, exchange, stream, t0, model, outcome, null);
+    }
+
+    /**
+     * {@link #forward(Context, Answer, boolean, long, String, Outcome)} for a request whose client is already
+     * watched for hanging up ({@code watch}, closed here before anything is written), or null.
+     */
+    private void forward(Context ctx, Answer exchange, boolean stream, long t0, String model, Outcome outcome,
+                         HangUps.Watch watched) throws UpstreamFailure, IOException {
         try (Answer resp = exchange) {
             InputStream in = resp.body;
             outcome.status = resp.status;
@@ -1442,10 +1469,20 @@ public final class Gateway implements AutoCloseable {
             }
             if (!stream || resp.status != 200) {
                 byte[] all;
-                try {
+                // nothing goes to the client until the upstream has answered whole: if the client hangs up
+                // meanwhile, closing the upstream connection stops the work there too
+                HangUps.Watch watch = watched != null ? watched : HangUps.get().watch(ctx, () -> closeQuietly(resp));
+                try (watch) {
                     all = in.readAllBytes();
                 } catch (IOException e) {
+                    if (watch.hungUp()) {
+                        outcome.status = 499;
+                        return;
+                    }
                     throw new UpstreamFailure(e.toString());
+                }
+                if (watch.readAhead()) {
+                    ctx.header("Connection", "close");
                 }
                 if (resp.status == 200) {
                     countUsage(Json.MAPPER.readTree(all).path("usage"), outcome);
@@ -1488,6 +1525,14 @@ public final class Gateway implements AutoCloseable {
             }
             outcome.promptTokens = usage.prompt;
             outcome.completionTokens = usage.completion;
+        }
+    }
+
+    private static void closeQuietly(Closeable c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // it is being given up
         }
     }
 

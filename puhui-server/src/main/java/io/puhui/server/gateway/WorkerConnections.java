@@ -92,6 +92,45 @@ public final class WorkerConnections implements AutoCloseable {
 
     /** POSTs {@code body} to {@code base + path} and returns once the response headers are in. */
     public Exchange post(URI base, String path, byte[] body, Map<String, String> headers) throws IOException {
+        return post(base, path, body, headers, new Abort());
+    }
+
+    /**
+     * A hold on the connection of a request in flight, by which another thread gives the request up: the
+     * connection is closed, which the worker takes as its client gone, and the request's thread gets an
+     * IOException from whatever it was waiting for.
+     */
+    public static final class Abort {
+        private volatile Socket socket;
+        private volatile boolean aborted;
+
+        void attach(Socket s) throws IOException {
+            socket = s;
+            if (aborted) {
+                s.close();
+            }
+        }
+
+        public void abort() {
+            aborted = true;
+            Socket s = socket;
+            if (s != null) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // closing is all we wanted
+                }
+            }
+        }
+
+        public boolean aborted() {
+            return aborted;
+        }
+    }
+
+    /** {@link #post(URI, String, byte[], Map)}, which {@code abort} can give up at any point. */
+    public Exchange post(URI base, String path, byte[] body, Map<String, String> headers, Abort abort)
+            throws IOException {
         String key = base.getHost() + ":" + base.getPort();
         StringBuilder head = new StringBuilder(256);
         head.append("POST ").append(path).append(" HTTP/1.1\r\nHost: ").append(key)
@@ -103,6 +142,7 @@ public final class WorkerConnections implements AutoCloseable {
             Connection pooled = poll(key);
             Connection c = pooled != null ? pooled : connect(base);
             try {
+                abort.attach(c.socket);
                 c.out.write(headBytes);
                 c.out.write(body);
                 c.out.flush();
@@ -113,7 +153,7 @@ public final class WorkerConnections implements AutoCloseable {
                 } catch (IOException ignored) {
                     // already broken
                 }
-                if (pooled == null) {
+                if (pooled == null || abort.aborted()) {
                     throw e;
                 }
                 // a pooled connection the worker had closed meanwhile: nothing was processed, try a fresh one

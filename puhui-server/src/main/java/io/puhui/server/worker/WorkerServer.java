@@ -16,6 +16,7 @@ import io.puhui.engine.sampling.TokenConstraint;
 import io.puhui.engine.tensor.ThreadTeam;
 import io.puhui.engine.tokenizer.Tokenizer;
 import io.puhui.server.api.ApiException;
+import io.puhui.server.api.HangUps;
 import io.puhui.server.api.HttpErrors;
 import io.puhui.server.api.Json;
 import java.io.IOException;
@@ -25,8 +26,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -135,6 +139,9 @@ public final class WorkerServer implements AutoCloseable {
     private record Tagged(int index, Object event) {
     }
 
+    /** The client of a whole answer hung up. */
+    private static final Tagged HUNG_UP = new Tagged(-1, "hung up");
+
     private void complete(Context ctx, CompletionJob.Kind kind) throws Exception {
         JsonNode body = Json.parseBody(ctx.bodyAsBytes());
         CompletionJob job = reader.read(body, kind);
@@ -175,16 +182,26 @@ public final class WorkerServer implements AutoCloseable {
             tokens.add(new ArrayList<>());
         }
         int done = 0;
-        while (done < n) {
-            Tagged t = events.take();
-            if (t.event() instanceof TokenEvent e) {
-                tokens.get(t.index()).add(e);
-            } else if (t.event() instanceof GenerationResult r) {
-                results[t.index()] = r;
-                done++;
-            } else {
-                seqs.forEach(BatchGenerator.Sequence::cancel);
-                throw failure((Throwable) t.event());
+        // nothing is written until the end, so a client that hangs up is only seen by watching its socket
+        try (HangUps.Watch watch = HangUps.get().watch(ctx, () -> events.add(HUNG_UP))) {
+            while (done < n) {
+                Tagged t = events.take();
+                if (t == HUNG_UP) {
+                    cancelAll(seqs);
+                    cancelled.incrementAndGet();
+                    return null;
+                } else if (t.event() instanceof TokenEvent e) {
+                    tokens.get(t.index()).add(e);
+                } else if (t.event() instanceof GenerationResult r) {
+                    results[t.index()] = r;
+                    done++;
+                } else {
+                    cancelAll(seqs);
+                    throw failure((Throwable) t.event());
+                }
+            }
+            if (watch.readAhead()) {
+                ctx.header("Connection", "close");
             }
         }
         List<GenerationResult> all = List.of(results);
@@ -230,7 +247,7 @@ public final class WorkerServer implements AutoCloseable {
                         results[i] = r;
                         done++;
                     } else {
-                        seqs.forEach(BatchGenerator.Sequence::cancel);
+                        cancelAll(seqs);
                         ApiException e = failure((Throwable) t.event());
                         frame(frames, Json.write(e.toJson(Json.MAPPER)));
                         out.write(frames.toString().getBytes(StandardCharsets.UTF_8));
@@ -257,9 +274,27 @@ public final class WorkerServer implements AutoCloseable {
             }
         } catch (IOException clientGone) {
             gone.set(true);
-            seqs.forEach(BatchGenerator.Sequence::cancel); // the slots are free at the next step
+            cancelAll(seqs);
             cancelled.incrementAndGet();
             return null;
+        }
+    }
+
+    /**
+     * Stops the sequences and waits until the generator has let them go (at its next step): the request's slot
+     * goes to the next request only when the generator has room for it.
+     */
+    private static void cancelAll(List<BatchGenerator.Sequence> seqs) {
+        seqs.forEach(BatchGenerator.Sequence::cancel);
+        for (BatchGenerator.Sequence s : seqs) {
+            try {
+                s.result().get(1, TimeUnit.MINUTES);
+            } catch (ExecutionException | TimeoutException ignored) {
+                // ended by a failure, or a step that takes a minute: the slot is left to the queue's accounting
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
