@@ -16,9 +16,12 @@ final class WorkerLaunch {
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            // engine flags and memory settings carry over; debugger and agent flags do not
+            // engine flags, memory settings and the class-data archive (a worker starts faster from the classes the
+            // launcher archived) carry over; debugger and agent flags do not
             if (arg.startsWith("--add-modules") || arg.startsWith("--enable-native-access") || arg.startsWith("-Xss")
-                    || arg.startsWith("-Xmx") || arg.startsWith("-Dpuhui.") || arg.startsWith("-XX:MaxVectorSize")) {
+                    || arg.startsWith("-Xmx") || arg.startsWith("-Dpuhui.") || arg.startsWith("-XX:MaxVectorSize")
+                    || arg.startsWith("-XX:SharedArchiveFile=") || arg.equals("-XX:+AutoCreateSharedArchive")
+                    || arg.startsWith("-Xlog:cds")) {
                 cmd.add(arg);
             }
         }

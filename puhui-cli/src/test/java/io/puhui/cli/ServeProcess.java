@@ -35,9 +35,8 @@ final class ServeProcess implements AutoCloseable {
     }
 
     static List<String> java(Path home, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "-Duser.home=" + home, "-jar", CliProcessIT.JAR.toString()));
+        List<String> cmd = CliProcessIT.jvm();
+        cmd.addAll(List.of("-Duser.home=" + home, "-jar", CliProcessIT.JAR.toString()));
         cmd.addAll(List.of(args));
         return cmd;
     }
