@@ -36,6 +36,8 @@ final class InterleavedRows {
     static final int G = F.length();
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, VectorShape.forBitSize(G * 32));
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** Each thread's buffer for one block of two groups widened to floats (32 positions at most), and 8 chains. */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[2 * 32 * G + 8 * G]);
 
     private final GgmlType type;
     private final int rows;
@@ -207,7 +209,7 @@ final class InterleavedRows {
         // nibble blocks are widened in their step order: the tiles read activations permuted to match
         float[][] xt = nibbles() && tiles > 0 ? stepOrder(xs, 4 * tiles) : xs;
         team.forRange(rows / G, 4, (start, end) -> {
-            float[] w = new float[2 * per * G + 8 * G];
+            float[] w = SCRATCH.get();
             int g = start;
             for (; g + 2 <= end && tiles > 0; g += 2) {
                 int r0 = g * G;
