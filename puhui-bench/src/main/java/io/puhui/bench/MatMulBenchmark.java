@@ -4,11 +4,9 @@
 package io.puhui.bench;
 
 import io.puhui.engine.gguf.GgmlType;
-import io.puhui.engine.tensor.BlockEncoder;
 import io.puhui.engine.tensor.ThreadTeam;
 import io.puhui.engine.tensor.WeightMatrix;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -57,22 +55,12 @@ public class MatMulBenchmark {
         int rows = Integer.parseInt(rc[0]);
         int cols = Integer.parseInt(rc[1]);
         SplittableRandom rnd = new SplittableRandom(1);
-        float[] values = new float[rows * cols];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (float) rnd.nextGaussian() * 0.02f;
+        w = RandomWeights.matrix(GgmlType.valueOf(type), rows, cols, rnd, arena);
+        xs = new float[batch][];
+        for (int b = 0; b < batch; b++) {
+            xs[b] = RandomWeights.vector(cols, rnd);
         }
-        GgmlType t = GgmlType.valueOf(type);
-        MemorySegment encoded = BlockEncoder.encode(t, values);
-        MemorySegment nativeCopy = arena.allocate(encoded.byteSize(), 64);
-        nativeCopy.copyFrom(encoded);
-        w = new WeightMatrix("w", t, rows, cols, nativeCopy);
-        xs = new float[batch][cols];
         outs = new float[batch][rows];
-        for (float[] x : xs) {
-            for (int i = 0; i < cols; i++) {
-                x[i] = (float) rnd.nextGaussian();
-            }
-        }
         team = new ThreadTeam(threads);
     }
 

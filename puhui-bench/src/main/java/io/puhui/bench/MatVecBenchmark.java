@@ -3,11 +3,9 @@
 package io.puhui.bench;
 
 import io.puhui.engine.gguf.GgmlType;
-import io.puhui.engine.tensor.BlockEncoder;
 import io.puhui.engine.tensor.ThreadTeam;
 import io.puhui.engine.tensor.WeightMatrix;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -53,20 +51,8 @@ public class MatVecBenchmark {
         int rows = Integer.parseInt(rc[0]);
         int cols = Integer.parseInt(rc[1]);
         SplittableRandom rnd = new SplittableRandom(1);
-        float[] values = new float[rows * cols];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (float) rnd.nextGaussian() * 0.02f;
-        }
-        GgmlType t = GgmlType.valueOf(type);
-        // Off-heap, like the memory-mapped weights of a loaded model.
-        MemorySegment encoded = BlockEncoder.encode(t, values);
-        MemorySegment nativeCopy = arena.allocate(encoded.byteSize(), 64);
-        nativeCopy.copyFrom(encoded);
-        w = new WeightMatrix("w", t, rows, cols, nativeCopy);
-        x = new float[cols];
-        for (int i = 0; i < cols; i++) {
-            x[i] = (float) rnd.nextGaussian();
-        }
+        w = RandomWeights.matrix(GgmlType.valueOf(type), rows, cols, rnd, arena);
+        x = RandomWeights.vector(cols, rnd);
         out = new float[rows];
         team = new ThreadTeam(threads);
     }

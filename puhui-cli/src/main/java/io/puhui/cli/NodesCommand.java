@@ -45,6 +45,11 @@ final class NodesCommand {
             return call(method, path, null);
         }
 
+        /** An API timestamp (ISO-8601) to the second, for a table column. */
+        static String toSecond(String timestamp) {
+            return timestamp.length() >= 19 ? timestamp.substring(0, 19) : timestamp;
+        }
+
         /** A value as one segment of an API path (a space is %20 there, not +). */
         static String segment(String value) {
             return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");

@@ -46,9 +46,8 @@ final class ReportsCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             out.printf("%-16s %-9s %-20s %-30s %s%n", "ID", "STATUS", "DUE", "PRODUCE-ID", "REASON");
             for (JsonNode r : server.call("GET", "/api/compliance/reports" + (status == null ? "" : "?status=" + status))) {
-                String due = r.path("due_at").asText();
                 out.printf("%-16s %-9s %-20s %-30s %s%n", r.path("id").asText(), r.path("status").asText(),
-                        due.length() >= 19 ? due.substring(0, 19) : due, r.path("produce_id").asText(),
+                        NodesCommand.ServerOption.toSecond(r.path("due_at").asText()), r.path("produce_id").asText(),
                         r.path("reason").asText());
             }
             out.flush();

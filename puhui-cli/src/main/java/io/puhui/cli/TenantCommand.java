@@ -105,10 +105,9 @@ final class TenantCommand implements Runnable {
             out.printf("%-24s %-18s %-11s %s%n", "TENANT", "TIERS", "MIN-QUALITY", "UPDATED");
             for (JsonNode p : server.call("GET", "/api/tenants")) {
                 String tiers = names(p.path("tiers"));
-                String updated = p.path("updated_at").asText();
                 out.printf("%-24s %-18s %-11s %s%n", p.path("tenant").asText(), tiers,
                         p.path("min_quality").isNumber() ? String.format(Locale.ROOT, "%.2f", p.path("min_quality").asDouble()) : "-",
-                        updated.length() >= 19 ? updated.substring(0, 19) : updated);
+                        NodesCommand.ServerOption.toSecond(p.path("updated_at").asText()));
             }
             out.flush();
             return Main.OK;

@@ -70,9 +70,8 @@ final class TokenCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             out.printf("%-18s %-7s %-8s %-20s %s%n", "ID", "TIER", "STATE", "CREATED", "LABEL");
             for (JsonNode t : server.call("GET", "/api/tokens")) {
-                String created = t.path("created_at").asText();
                 out.printf("%-18s %-7s %-8s %-20s %s%n", t.path("id").asText(), t.path("tier").asText(),
-                        t.path("state").asText(), created.length() >= 19 ? created.substring(0, 19) : created,
+                        t.path("state").asText(), NodesCommand.ServerOption.toSecond(t.path("created_at").asText()),
                         t.path("label").asText(""));
             }
             out.flush();
