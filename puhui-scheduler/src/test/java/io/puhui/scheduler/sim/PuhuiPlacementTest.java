@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Puhui's placement against FGD under the published protocol (seeds 42..51, 130 % demand) on the three openb
- * workloads here: a higher mean allocation on each, and less spread over seeds on the default one.
+ * workloads here: a higher mean allocation on each, at least 96.0 % on the default one (the goal set for it), and
+ * less spread over seeds there.
  */
 class PuhuiPlacementTest {
 
@@ -25,7 +26,7 @@ class PuhuiPlacementTest {
             double puhui = set.meanAllocAt("puhui", 130);
             assertThat(puhui).as(workload + ": puhui %.2f vs fgd %.2f", puhui, fgd).isGreaterThan(fgd + 0.2);
             if (workload.equals("default")) {
-                assertThat(puhui).isGreaterThan(95.7);
+                assertThat(puhui).isGreaterThanOrEqualTo(96.0);
                 assertThat(set.sdAllocAt("puhui", 130)).isLessThan(set.sdAllocAt("fgd", 130));
             }
         }
