@@ -38,6 +38,8 @@ final class InterleavedRows {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** Each thread's buffer for one block of two groups widened to floats (32 positions at most), and 8 chains. */
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[2 * 32 * G + 8 * G]);
+    /** Each thread's four chains of one block, between {@link #q4FourBlock} and {@link #q4FourEnds}. */
+    private static final ThreadLocal<float[]> CHAINS = ThreadLocal.withInitial(() -> new float[4 * G]);
 
     private final GgmlType type;
     private final int rows;
@@ -368,11 +370,14 @@ final class InterleavedRows {
         return type == GgmlType.Q4_0 || type == GgmlType.Q4_K;
     }
 
-    /** One vector over groups {@code [start, end)}: four groups (Q4: two) at a time, then one at a time. */
+    /** One vector over groups {@code [start, end)}: four groups at a time (Q4: then two), then one at a time. */
     private void single(int start, int end, float[] x, float[] sums, float[] out) {
         int g = start;
         boolean nibbles = nibbles();
         if (nibbles) {
+            for (; g + 4 <= end; g += 4) {
+                q4Four(g, x, sums, out);
+            }
             for (; g + 2 <= end; g += 2) {
                 q4Two(g, x, sums, out);
             }
@@ -521,9 +526,65 @@ final class InterleavedRows {
     }
 
     /**
-     * Two groups, a block at a time; the accumulators live in {@code out} between blocks. Four groups, or chains
-     * carried across blocks, made the compiler keep some vectors in the heap.
+     * Four groups, a block at a time: four chains side by side, as a nibble step is too cheap for fewer to hide the
+     * latency of the FMA. The chains leave the block through a per-thread array and get their block ends in a
+     * method of their own: ended in place, the four would make the block method too large to compile into
+     * registers, and the compiler would keep some vectors in the heap.
      */
+    private void q4Four(int g, float[] x, float[] sums, float[] out) {
+        int r0 = g * G;
+        for (int k = 0; k < 4; k++) {
+            FloatVector.zero(F).intoArray(out, r0 + k * G);
+        }
+        float[] chains = CHAINS.get();
+        long o = g * groupBytes;
+        for (int b = 0; b < blocks; b++, o += blockBytes) {
+            q4FourBlock(o, x, 32 * b, chains);
+            q4FourEnds(chains, o, sums[b], out, r0);
+        }
+    }
+
+    private void q4FourBlock(long o0, float[] x, int xb, float[] chains) {
+        long o1 = o0 + groupBytes;
+        long o2 = o1 + groupBytes;
+        long o3 = o2 + groupBytes;
+        FloatVector s0 = FloatVector.zero(F);
+        FloatVector s1 = FloatVector.zero(F);
+        FloatVector s2 = FloatVector.zero(F);
+        FloatVector s3 = FloatVector.zero(F);
+        for (int m = 0; m < 4; m++) {
+            int p = xb + 4 * m;
+            IntVector v0 = chunk(o0, m);
+            IntVector v1 = chunk(o1, m);
+            IntVector v2 = chunk(o2, m);
+            IntVector v3 = chunk(o3, m);
+            for (int k = 0; k < 8; k++) {
+                FloatVector xv = FloatVector.broadcast(F, x[p + (k >> 1) + 16 * (k & 1)]);
+                s0 = ((FloatVector) v0.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convert(VectorOperators.I2F, 0))
+                        .fma(xv, s0);
+                s1 = ((FloatVector) v1.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convert(VectorOperators.I2F, 0))
+                        .fma(xv, s1);
+                s2 = ((FloatVector) v2.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convert(VectorOperators.I2F, 0))
+                        .fma(xv, s2);
+                s3 = ((FloatVector) v3.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convert(VectorOperators.I2F, 0))
+                        .fma(xv, s3);
+            }
+        }
+        s0.intoArray(chains, 0);
+        s1.intoArray(chains, G);
+        s2.intoArray(chains, 2 * G);
+        s3.intoArray(chains, 3 * G);
+    }
+
+    private void q4FourEnds(float[] chains, long o0, float blockSum, float[] out, int r0) {
+        for (int i = 0; i < 4; i++) {
+            int r = r0 + i * G;
+            finishQ4(FloatVector.fromArray(F, chains, i * G), o0 + i * groupBytes, blockSum,
+                    FloatVector.fromArray(F, out, r)).intoArray(out, r);
+        }
+    }
+
+    /** Two groups, a block at a time; the accumulators live in {@code out} between blocks. */
     private void q4Two(int g, float[] x, float[] sums, float[] out) {
         int r0 = g * G;
         FloatVector.zero(F).intoArray(out, r0);
