@@ -363,6 +363,7 @@ final class ServeCommand implements Callable<Integer> {
                 }
                 agent.close();
                 gateway.close();
+                store.flushUsage(); // the JVM halts when this hook ends: what the requests left is written now
                 endpoints.close();
                 pool.close();
                 supervisor.close();

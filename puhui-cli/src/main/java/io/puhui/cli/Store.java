@@ -3,6 +3,7 @@ package io.puhui.cli;
 
 import io.puhui.server.gateway.Access;
 import io.puhui.server.store.ApiKeys;
+import io.puhui.server.store.BatchWriter;
 import io.puhui.server.store.Database;
 import io.puhui.server.store.ModelRecords;
 import io.puhui.server.store.UsageRecords;
@@ -12,13 +13,12 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 final class Store implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(Store.class);
     final Database db;
     final Path home;
+    /** The gateway's usage records, written off the request path; made on first use, closed before the database. */
+    private BatchWriter<UsageRecords.Usage> usageWriter;
 
     private Store(Database db, Path home) {
         this.db = db;
@@ -52,10 +52,17 @@ final class Store implements AutoCloseable {
         return db.apiKeys().activeCount();
     }
 
-    /** Access for the gateway: keys checked against the database when required, usage written there always. */
-    Access access(boolean required) {
+    /**
+     * Access for the gateway: keys checked against the database when required, usage written there always, by a
+     * writer of its own: a request does not wait for its record, which is written moments after its answer (in one
+     * transaction with those of the requests that ended meanwhile) and, at the latest, when the server stops.
+     */
+    synchronized Access access(boolean required) {
         ApiKeys keys = db.apiKeys();
-        UsageRecords usage = db.usage();
+        if (usageWriter == null) {
+            usageWriter = db.usage().writer();
+        }
+        BatchWriter<UsageRecords.Usage> usage = usageWriter;
         Clock clock = db.clock();
         return new Access() {
             @Override
@@ -77,19 +84,23 @@ final class Store implements AutoCloseable {
 
             @Override
             public void record(Usage u) {
-                try {
-                    usage.record(new UsageRecords.Usage(u.requestId(), u.caller().keyId(), u.caller().tenant(),
-                            u.model(), u.endpoint(), u.promptTokens(), u.completionTokens(), u.latencyMillis(),
-                            u.status(), clock.instant()));
-                } catch (RuntimeException e) {
-                    LOG.warn("could not write the usage record of {}: {}", u.requestId(), e.getMessage());
-                }
+                usage.submit(new UsageRecords.Usage(u.requestId(), u.caller().keyId(), u.caller().tenant(),
+                        u.model(), u.endpoint(), u.promptTokens(), u.completionTokens(), u.latencyMillis(),
+                        u.status(), clock.instant()));
             }
         };
     }
 
+    /** Writes the usage records still queued and stops the writer; later records are written as they come. */
+    synchronized void flushUsage() {
+        if (usageWriter != null) {
+            usageWriter.close();
+        }
+    }
+
     @Override
     public void close() {
+        flushUsage();
         db.close();
     }
 }

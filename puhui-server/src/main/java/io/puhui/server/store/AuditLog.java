@@ -14,10 +14,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
 import org.jdbi.v3.core.statement.PreparedBatch;
-import org.slf4j.LoggerFactory;
 
 public final class AuditLog {
     /** The hash the first record follows. */
@@ -142,116 +140,17 @@ public final class AuditLog {
         }
     }
 
-    /**
-     * Appends records on a thread of their own, in the order they were handed over, so that a request does not
-     * wait for the database; {@link #close()} writes what is still queued. A record that cannot be written is
-     * logged with its request id.
-     */
-    public static final class Writer implements AutoCloseable {
-        private static final Draft STOP = new Draft(null, null, null, null, null, null, null, 0, null, null, null,
-                null, null, false);
+    /** Appends records through a {@link BatchWriter}, so that a request does not wait for the database. */
+    public static final class Writer extends BatchWriter<Draft> {
         private final AuditLog log;
-        private final LinkedBlockingQueue<Draft> queue = new LinkedBlockingQueue<>();
-        private final Thread thread;
-        private volatile boolean closed;
-        private final Object idle = new Object();
-        private long submitted;
-        private long written;
 
         public Writer(AuditLog log) {
+            super("audit records", log::appendAll, log::append, d -> d.requestId() + " " + d);
             this.log = log;
-            this.thread = Thread.ofPlatform().name("audit-writer").start(this::run);
-        }
-
-        private void run() {
-            List<Draft> batch = new ArrayList<>();
-            while (true) {
-                try {
-                    batch.add(queue.take());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                queue.drainTo(batch, 255);
-                boolean stop = batch.remove(STOP);
-                if (!batch.isEmpty()) {
-                    write(batch);
-                }
-                synchronized (idle) {
-                    written += batch.size();
-                    idle.notifyAll();
-                }
-                batch.clear();
-                if (stop) {
-                    return;
-                }
-            }
-        }
-
-        /**
-         * Writes a batch, trying again on a failure (another process may hold the database a moment); what still
-         * fails is written record by record, and a record that cannot be written at all goes to the log whole.
-         */
-        private void write(List<Draft> batch) {
-            for (int attempt = 0; attempt < 3; attempt++) {
-                try {
-                    log.appendAll(batch);
-                    return;
-                } catch (RuntimeException e) {
-                    LoggerFactory.getLogger(AuditLog.class).warn("audit records not written yet ({}); trying again",
-                            e.getMessage());
-                    try {
-                        Thread.sleep(200L << attempt);
-                    } catch (InterruptedException stop) {
-                        Thread.currentThread().interrupt();
-                        break;
-                    }
-                }
-            }
-            for (Draft d : batch) {
-                try {
-                    log.append(d);
-                } catch (RuntimeException e) {
-                    LoggerFactory.getLogger(AuditLog.class).error("could not write the audit record of {} ({}); the "
-                            + "record: {}", d.requestId(), e.getMessage(), d);
-                }
-            }
-        }
-
-        public void submit(Draft d) {
-            if (closed) {
-                log.append(d); // after close: write it here rather than lose it
-                return;
-            }
-            synchronized (idle) {
-                submitted++;
-            }
-            queue.add(d);
         }
 
         public AuditLog log() {
             return log;
-        }
-
-        /** Waits until everything handed over so far is written (for tests and shutdown). */
-        public void drain() throws InterruptedException {
-            synchronized (idle) {
-                long target = submitted;
-                while (written < target && thread.isAlive()) {
-                    idle.wait(100);
-                }
-            }
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-            queue.add(STOP);
-            try {
-                thread.join(30_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 

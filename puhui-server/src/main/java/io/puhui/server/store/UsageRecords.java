@@ -3,6 +3,7 @@ package io.puhui.server.store;
 
 import java.time.Instant;
 import java.util.List;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 public final class UsageRecords {
     private final Database db;
@@ -18,14 +19,31 @@ public final class UsageRecords {
     public record Totals(long requests, long promptTokens, long completionTokens) {
     }
 
+    private static final String INSERT = "INSERT INTO usage_records (request_id, key_id, tenant, model, endpoint, "
+            + "prompt_tokens, completion_tokens, latency_ms, status, created_at) VALUES "
+            + "(:id, :key, :tenant, :model, :endpoint, :pt, :ct, :lat, :status, :at)";
+
     public void record(Usage u) {
-        db.jdbi().useHandle(h -> h.createUpdate("INSERT INTO usage_records (request_id, key_id, tenant, model, "
-                        + "endpoint, prompt_tokens, completion_tokens, latency_ms, status, created_at) VALUES "
-                        + "(:id, :key, :tenant, :model, :endpoint, :pt, :ct, :lat, :status, :at)")
-                .bind("id", u.requestId()).bind("key", u.keyId()).bind("tenant", u.tenant()).bind("model", u.model())
-                .bind("endpoint", u.endpoint()).bind("pt", u.promptTokens()).bind("ct", u.completionTokens())
-                .bind("lat", u.latencyMillis()).bind("status", u.status()).bind("at", u.createdAt().toEpochMilli())
-                .execute());
+        recordAll(List.of(u));
+    }
+
+    /** Writes the records in one transaction. */
+    public void recordAll(List<Usage> records) {
+        db.jdbi().useTransaction(h -> {
+            PreparedBatch batch = h.prepareBatch(INSERT);
+            for (Usage u : records) {
+                batch.bind("id", u.requestId()).bind("key", u.keyId()).bind("tenant", u.tenant())
+                        .bind("model", u.model()).bind("endpoint", u.endpoint()).bind("pt", u.promptTokens())
+                        .bind("ct", u.completionTokens()).bind("lat", u.latencyMillis()).bind("status", u.status())
+                        .bind("at", u.createdAt().toEpochMilli()).add();
+            }
+            batch.execute();
+        });
+    }
+
+    /** Writes usage records through a {@link BatchWriter}, so that a request does not wait for the database. */
+    public BatchWriter<Usage> writer() {
+        return new BatchWriter<>("usage records", this::recordAll, this::record, Usage::toString);
     }
 
     public List<Usage> recent(int limit) {

@@ -158,6 +158,34 @@ class StoreTest {
 
     @ParameterizedTest
     @MethodSource("databases")
+    void usageHandedToTheWriterFromManyThreadsIsWrittenOnDrainAndOnClose(Supplier<Database> open) throws Exception {
+        try (Database db = open.get()) {
+            UsageRecords usage = db.usage();
+            try (BatchWriter<UsageRecords.Usage> w = usage.writer()) {
+                Thread[] threads = new Thread[8];
+                for (int t = 0; t < threads.length; t++) {
+                    int base = t * 50;
+                    threads[t] = Thread.ofVirtual().start(() -> {
+                        for (int i = 0; i < 50; i++) {
+                            w.submit(new UsageRecords.Usage("req-" + (base + i), null, "团队-" + (base + i) % 2, "m",
+                                    "completions", 3, 4, 1, 200, CLOCK.instant()));
+                        }
+                    });
+                }
+                for (Thread t : threads) {
+                    t.join();
+                }
+                w.drain();
+                assertThat(usage.totals(null)).isEqualTo(new UsageRecords.Totals(400, 1200, 1600));
+                assertThat(usage.totals("团队-1")).isEqualTo(new UsageRecords.Totals(200, 600, 800));
+                w.submit(new UsageRecords.Usage("last", null, "t", "m", "completions", 1, 1, 1, 200, CLOCK.instant()));
+            }
+            assertThat(usage.totals(null).requests()).as("close writes what was queued").isEqualTo(401);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("databases")
     void tenantPoliciesAreSetReplacedReadAfterReopeningAndRemoved(Supplier<Database> open) {
         try (Database db = open.get()) {
             Tenants tenants = db.tenants();
