@@ -28,7 +28,7 @@ public class BatchWriter<T> implements AutoCloseable {
     private final Function<T, String> describe;
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
-    private volatile boolean closed;
+    private boolean closed;
     private final Object idle = new Object();
     private long submitted;
     private long written;
@@ -108,19 +108,20 @@ public class BatchWriter<T> implements AutoCloseable {
 
     /** Hands a record over; after {@link #close()} it is written here and now rather than lost. */
     public void submit(T record) {
-        if (closed) {
-            try {
-                writeOne.accept(record);
-            } catch (RuntimeException e) {
-                LOG.error("could not write one of the {} ({}); the record: {}", what, e.getMessage(),
-                        describe.apply(record));
-            }
-            return;
-        }
         synchronized (idle) {
-            submitted++;
+            // checked and queued under the lock that close() takes: nothing lands behind the writer's last batch
+            if (!closed) {
+                submitted++;
+                queue.add(record);
+                return;
+            }
         }
-        queue.add(record);
+        try {
+            writeOne.accept(record);
+        } catch (RuntimeException e) {
+            LOG.error("could not write one of the {} ({}); the record: {}", what, e.getMessage(),
+                    describe.apply(record));
+        }
     }
 
     /** Waits until everything handed over so far is written. */
@@ -135,9 +136,13 @@ public class BatchWriter<T> implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        queue.add(STOP);
-        try {
+        synchronized (idle) {
+            if (!closed) {
+                closed = true;
+                queue.add(STOP);
+            }
+        }
+        try { // a second close waits for the first one's records too
             thread.join(30_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
