@@ -19,9 +19,18 @@ public final class Database implements AutoCloseable {
         this.clock = clock;
     }
 
+    static {
+        // AUTO_SERVER's listener is for other processes on this machine: bound to the loopback address, not to
+        // every interface as H2 would by default (H2 reads the setting once, when its classes load)
+        if (System.getProperty("h2.bindAddress") == null) {
+            System.setProperty("h2.bindAddress", "127.0.0.1");
+        }
+    }
+
     /**
      * The default store: an H2 file database in {@code puhuiHome}. AUTO_SERVER lets a second process (say
-     * {@code puhui key create} while {@code serve} runs) use the same file through the first one.
+     * {@code puhui key create} while {@code serve} runs) use the same file through the first one, over a socket
+     * on 127.0.0.1.
      */
     public static Database openDefault(Path puhuiHome, Clock clock) {
         return open("jdbc:h2:file:" + puhuiHome.toAbsolutePath().resolve("puhui")

@@ -341,6 +341,34 @@ class StoreTest {
     }
 
     @Test
+    void theSharedFileIsServedToOtherProcessesOnLoopbackOnly(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        try (Database db = Database.openDefault(dir, CLOCK)) {
+            db.apiKeys().create("a", null);
+            java.util.Properties lock = new java.util.Properties();
+            try (var in = Files.newInputStream(dir.resolve("puhui.lock.db"))) {
+                lock.load(in);
+            }
+            String server = lock.getProperty("server");
+            assertThat(server).as("AUTO_SERVER names its listener in the lock file").isNotNull();
+            int port = Integer.parseInt(server.substring(server.lastIndexOf(':') + 1));
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                assertThat(s.isConnected()).isTrue();
+            }
+            // every other address of this machine is refused
+            for (java.net.NetworkInterface nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+                for (java.net.InetAddress address : java.util.Collections.list(nif.getInetAddresses())) {
+                    if (address.isLoopbackAddress() || address.isLinkLocalAddress()) {
+                        continue;
+                    }
+                    assertThatThrownBy(() -> new java.net.Socket(address, port).close()).as(address.toString())
+                            .isInstanceOf(java.net.ConnectException.class);
+                }
+            }
+        }
+    }
+
+    @Test
     void schemaSurvivesReopeningAndBadUrlsSayWhatToDo(@org.junit.jupiter.api.io.TempDir Path dir) {
         try (Database db = Database.openDefault(dir, CLOCK)) {
             db.apiKeys().create("a", null);
