@@ -370,26 +370,21 @@ final class InterleavedRows {
         return type == GgmlType.Q4_0 || type == GgmlType.Q4_K;
     }
 
-    /** One vector over groups {@code [start, end)}: four groups at a time (Q4: then two), then one at a time. */
+    /** One vector over groups {@code [start, end)}: four groups at a time, then one at a time. */
     private void single(int start, int end, float[] x, float[] sums, float[] out) {
         int g = start;
-        boolean nibbles = nibbles();
-        if (nibbles) {
+        if (nibbles()) {
             for (; g + 4 <= end; g += 4) {
                 q4Four(g, x, sums, out);
             }
-            for (; g + 2 <= end; g += 2) {
-                q4Two(g, x, sums, out);
+            for (; g < end; g++) {
+                q4One(g, x, sums, out);
             }
         } else {
             for (; g + 4 <= end; g += 4) {
                 signedFour(g, x, out);
             }
-        }
-        for (; g < end; g++) {
-            if (nibbles) {
-                q4One(g, x, sums, out);
-            } else {
+            for (; g < end; g++) {
                 signedOne(g, x, out);
             }
         }
@@ -452,7 +447,7 @@ final class InterleavedRows {
         s.fma(scales(o), FloatVector.fromArray(F, out, r)).intoArray(out, r);
     }
 
-    /** Four groups, a block at a time, as {@link #q4Two} does. */
+    /** Four groups, a block at a time; the accumulators live in {@code out} between blocks. */
     private void signedFour(int g, float[] x, float[] out) {
         int r0 = g * G;
         for (int k = 0; k < 4; k++) {
@@ -583,36 +578,4 @@ final class InterleavedRows {
                     FloatVector.fromArray(F, out, r)).intoArray(out, r);
         }
     }
-
-    /** Two groups, a block at a time; the accumulators live in {@code out} between blocks. */
-    private void q4Two(int g, float[] x, float[] sums, float[] out) {
-        int r0 = g * G;
-        FloatVector.zero(F).intoArray(out, r0);
-        FloatVector.zero(F).intoArray(out, r0 + G);
-        long o = g * groupBytes;
-        for (int b = 0; b < blocks; b++, o += blockBytes) {
-            q4TwoBlock(o, x, 32 * b, sums[b], out, r0);
-        }
-    }
-
-    private void q4TwoBlock(long o0, float[] x, int xb, float blockSum, float[] out, int r0) {
-        long o1 = o0 + groupBytes;
-        FloatVector s0 = FloatVector.zero(F);
-        FloatVector s1 = FloatVector.zero(F);
-        for (int m = 0; m < 4; m++) {
-            int p = xb + 4 * m;
-            IntVector v0 = chunk(o0, m);
-            IntVector v1 = chunk(o1, m);
-            for (int k = 0; k < 8; k++) {
-                FloatVector xv = FloatVector.broadcast(F, x[p + (k >> 1) + 16 * (k & 1)]);
-                s0 = ((FloatVector) v0.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convert(VectorOperators.I2F, 0))
-                        .fma(xv, s0);
-                s1 = ((FloatVector) v1.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convert(VectorOperators.I2F, 0))
-                        .fma(xv, s1);
-            }
-        }
-        finishQ4(s0, o0, blockSum, FloatVector.fromArray(F, out, r0)).intoArray(out, r0);
-        finishQ4(s1, o1, blockSum, FloatVector.fromArray(F, out, r0 + G)).intoArray(out, r0 + G);
-    }
-
 }
