@@ -7,6 +7,7 @@ import io.puhui.engine.gguf.GgmlType;
 import io.puhui.engine.gguf.GgufFile;
 import io.puhui.engine.gguf.Metadata;
 import io.puhui.engine.gguf.TensorInfo;
+import io.puhui.engine.tensor.Attention;
 import io.puhui.engine.tensor.BlockCodec;
 import io.puhui.engine.tensor.ThreadTeam;
 import io.puhui.engine.tensor.VectorMath;
@@ -296,8 +297,7 @@ public final class Model implements AutoCloseable {
                 }
                 rope(q[b], config.headCount(), cos[b], sin[b]);
                 rope(k[b], config.headCountKv(), cos[b], sin[b]);
-                System.arraycopy(k[b], 0, caches[b].keys[li], positions[b] * kvDim, kvDim);
-                System.arraycopy(v[b], 0, caches[b].values[li], positions[b] * kvDim, kvDim);
+                caches[b].put(li, positions[b], k[b], v[b]);
             }
             final int layer = li;
             team.forRange(batch * config.headCount(), 1, (start, end) -> {
@@ -428,30 +428,9 @@ public final class Model implements AutoCloseable {
 
     private void attend(int layer, KvCache cache, int pos, int head, float[] q, float[] out) {
         int hd = config.headDim();
-        int kvDim = config.kvDim();
         int kvHead = head / (config.headCount() / config.headCountKv());
-        float[] keys = cache.keys[layer];
-        float[] values = cache.values[layer];
-        float scale = (float) (1.0 / Math.sqrt(hd));
-        int qo = head * hd;
-        float[] scores = new float[pos + 1];
-        float max = Float.NEGATIVE_INFINITY;
-        for (int t = 0; t <= pos; t++) {
-            float s = VectorMath.dot(q, qo, keys, t * kvDim + kvHead * hd, hd) * scale;
-            scores[t] = s;
-            max = Math.max(max, s);
-        }
-        float sum = 0;
-        for (int t = 0; t <= pos; t++) {
-            float e = VectorMath.exp(scores[t] - max);
-            scores[t] = e;
-            sum += e;
-        }
-        float inv = 1f / sum;
-        java.util.Arrays.fill(out, qo, qo + hd, 0f);
-        for (int t = 0; t <= pos; t++) {
-            VectorMath.axpy(scores[t] * inv, values, t * kvDim + kvHead * hd, out, qo, hd);
-        }
+        Attention.head(q, head * hd, cache.keys[layer], cache.values[layer], config.kvDim(),
+                kvHead * hd, hd, pos + 1, (float) (1.0 / Math.sqrt(hd)), out, head * hd);
     }
 
     private void rope(float[] vec, int heads, float[] cos, float[] sin) {
