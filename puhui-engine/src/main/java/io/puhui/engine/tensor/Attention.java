@@ -72,12 +72,12 @@ public final class Attention {
         int tileFloats = kvDim * TILE;
         for (int t0 = 0; t0 < n; t0 += TILE) {
             int base = t0 / TILE * tileFloats + kc * TILE;
-            int left = n - t0;
+            int used = Math.min(n - t0, TILE);
             int u = 0;
-            for (; u < left && u + 8 * L <= TILE; u += 8 * L) {
+            for (; u + 8 * L <= used; u += 8 * L) {
                 eightVectors(q, qo, keys, base + u, hd, scale, s, t0 + u);
             }
-            for (; u < left; u += L) { // the last tile: one vector at a time, the last may run past n
+            for (; u < used; u += L) { // a last tile's rest: one vector at a time, the last may run past n
                 FloatVector a = FloatVector.zero(DotKernels.F);
                 for (int d = 0; d < hd; d++) {
                     a = FloatVector.fromArray(DotKernels.F, keys, base + d * TILE + u)
