@@ -1,8 +1,11 @@
 // A load generator for the OpenAI streaming API: C concurrent clients, each sending R streamed completions, and the
 // latency, time to first token and aggregate token rate they saw. Run with `java bench/ServeLoad.java` (no build).
 //
-//   java bench/ServeLoad.java BASE_URL MODEL CONCURRENCY ROUNDS MAX_TOKENS
+//   java bench/ServeLoad.java BASE_URL MODEL CONCURRENCY ROUNDS MAX_TOKENS [WARM_ROUNDS]
 //
+// Each client first sends WARM_ROUNDS requests (default 1) that are not counted, and the measured rounds start
+// together once every client is done with them: this process is a fresh JVM, and its first requests pay for
+// loading and compiling the HTTP client and opening connections, which is no part of what is measured.
 // Prints one CSV line: concurrency,requests,p50_ms,p99_ms,ttft_p50_ms,ttft_p99_ms,tokens,tokens_per_s
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,18 +24,24 @@ public class ServeLoad {
         int concurrency = Integer.parseInt(args[2]);
         int rounds = Integer.parseInt(args[3]);
         int maxTokens = Integer.parseInt(args[4]);
+        int warm = args.length > 5 ? Integer.parseInt(args[5]) : 1;
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
         List<Double> ttfts = Collections.synchronizedList(new ArrayList<>());
         AtomicLong tokens = new AtomicLong();
         CountDownLatch done = new CountDownLatch(concurrency);
         List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
-        long t0 = System.nanoTime();
+        long[] t0 = {0};
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(concurrency,
+                () -> t0[0] = System.nanoTime());
         for (int c = 0; c < concurrency; c++) {
             int client = c;
             Thread.ofVirtual().start(() -> {
                 try {
-                    for (int r = 0; r < rounds; r++) {
+                    for (int r = -warm; r < rounds; r++) {
+                        if (r == 0) {
+                            start.await();
+                        }
                         String body = "{\"model\":\"" + model + "\",\"prompt\":\"Once upon a time " + client
                                 + "\",\"max_tokens\":" + maxTokens + ",\"temperature\":0.8,\"seed\":" + (client * 1000
                                 + r) + ",\"ignore_eos\":true,\"stream\":true}";
@@ -55,19 +64,22 @@ public class ServeLoad {
                             }
                         });
                         long e = System.nanoTime();
-                        latencies.add((e - s) / 1e6);
-                        ttfts.add((first[0] - s) / 1e6);
-                        tokens.addAndGet(n[0]);
+                        if (r >= 0) {
+                            latencies.add((e - s) / 1e6);
+                            ttfts.add((first[0] - s) / 1e6);
+                            tokens.addAndGet(n[0]);
+                        }
                     }
                 } catch (Throwable t) {
                     errors.add(t);
+                    start.reset(); // frees the others: the run is failed
                 } finally {
                     done.countDown();
                 }
             });
         }
         done.await();
-        double wall = (System.nanoTime() - t0) / 1e9;
+        double wall = (System.nanoTime() - t0[0]) / 1e9;
         if (!errors.isEmpty()) {
             System.err.println(errors.size() + " clients failed: " + errors.get(0));
             System.exit(1);

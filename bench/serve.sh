@@ -2,15 +2,18 @@
 # Serving overhead and batching, on random-weight models (no download needed):
 #  1. the platform path (client -> serve -> worker) against the worker alone: latency and time to first token,
 #     p50 and p99, with 1, 16 and 64 concurrent streams, on a tiny model so that the platform, not the
-#     arithmetic, is what is measured; the two paths are measured alternately, warm, and the better of two
-#     passes per path is kept (a 2-core machine runs client, gateway and worker on the same cores);
+#     arithmetic, is what is measured; the two paths are measured alternately, warm (WARM rounds at each
+#     concurrency first, so that the JIT has compiled the serving path: on two cores it is still compiling
+#     Jetty, JSON and database code after a few hundred requests), and the better of two passes per path is
+#     kept (a 2-core machine runs client, gateway and worker on the same cores);
 #  2. aggregate generation tokens/s of one worker with 1, 4 and 16 concurrent sequences on the ~25M-parameter
 #     benchmark model (Q8_0).
-# Prints Markdown tables. Environment: OUT (bench/out), ROUNDS (10), TOKENS (16), THREADS (2).
+# Prints Markdown tables. Environment: OUT (bench/out), ROUNDS (10), TOKENS (16), THREADS (2), WARM (10).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 . "$ROOT/bench/serving-lib.sh"
 THREADS="${THREADS:-2}"
+WARM="${WARM:-10}"
 MODEL="$OUT/llama-25m-Q8_0.gguf"
 [ -f "$MODEL" ] || "$ROOT/puhui" random-model --shape llama-25m --type Q8_0 -o "$MODEL" >&2
 export PUHUI_HOME="$OUT/home"
@@ -22,8 +25,8 @@ WURL="http://127.0.0.1:$(wait_for "$OUT/worker.out" 'port=[0-9]+' | cut -d= -f2)
 pids+=($!)
 SURL=$(wait_for "$OUT/serve.out" 'http://127\.0\.0\.1:[0-9]+')
 for c in 1 16 64; do   # warm both paths at every concurrency: serve's worker starts on the first request
-  load "$SURL" tiny "$c" 2 "$TOKENS" >/dev/null
-  load "$WURL" tiny "$c" 2 "$TOKENS" >/dev/null
+  load "$SURL" tiny "$c" "$WARM" "$TOKENS" >/dev/null
+  load "$WURL" tiny "$c" "$WARM" "$TOKENS" >/dev/null
 done
 
 echo "### Platform overhead: client → serve → worker vs client → worker ($TOKENS tokens per stream, $ROUNDS rounds)"
