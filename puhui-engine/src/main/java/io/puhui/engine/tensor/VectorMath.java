@@ -1,4 +1,5 @@
-// Vectorised float-array primitives for the parts of the forward pass outside the weight products (attention).
+// Vectorised float primitives for the parts of the forward pass outside the weight products: SwiGLU and the exp
+// that softmax and SiLU share.
 package io.puhui.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
@@ -6,31 +7,6 @@ import jdk.incubator.vector.VectorOperators;
 
 public final class VectorMath {
     private VectorMath() {
-    }
-
-    /**
-     * Dot product of {@code a[ao..ao+n)} and {@code b[bo..bo+n)}, for attention: two accumulators hide the FMA
-     * latency on short head vectors. (Weight products keep their own single-accumulator form, which the batched
-     * kernels mirror.) The same bits compiled or interpreted.
-     */
-    public static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        int i = 0;
-        float sum = 0;
-        if (DotKernels.VECTOR && n >= 2 * DotKernels.L) {
-            FloatVector acc0 = FloatVector.zero(DotKernels.F);
-            FloatVector acc1 = FloatVector.zero(DotKernels.F);
-            for (; i <= n - 2 * DotKernels.L; i += 2 * DotKernels.L) {
-                acc0 = FloatVector.fromArray(DotKernels.F, a, ao + i)
-                        .fma(FloatVector.fromArray(DotKernels.F, b, bo + i), acc0);
-                acc1 = FloatVector.fromArray(DotKernels.F, a, ao + i + DotKernels.L)
-                        .fma(FloatVector.fromArray(DotKernels.F, b, bo + i + DotKernels.L), acc1);
-            }
-            sum = DotKernels.lanesSum(acc0.add(acc1));
-        }
-        for (; i < n; i++) {
-            sum += a[ao + i] * b[bo + i];
-        }
-        return sum;
     }
 
     /** {@code gate[i] = silu(gate[i]) * up[i]}, SwiGLU's gating, with the deterministic exp. */
@@ -46,21 +22,6 @@ public final class VectorMath {
         for (; i < n; i++) {
             float g = gate[i];
             gate[i] = g / (1f + exp(-g)) * up[i];
-        }
-    }
-
-    /** {@code y[yo..yo+n) += alpha * x[xo..xo+n)}. */
-    public static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
-        int i = 0;
-        if (DotKernels.VECTOR) {
-            FloatVector a = FloatVector.broadcast(DotKernels.F, alpha);
-            for (; i <= n - DotKernels.L; i += DotKernels.L) {
-                FloatVector.fromArray(DotKernels.F, x, xo + i).fma(a, FloatVector.fromArray(DotKernels.F, y, yo + i))
-                        .intoArray(y, yo + i);
-            }
-        }
-        for (; i < n; i++) {
-            y[yo + i] += alpha * x[xo + i];
         }
     }
 
