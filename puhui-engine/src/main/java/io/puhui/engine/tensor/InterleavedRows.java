@@ -9,7 +9,8 @@
 // 4m+j+16 (high nibble).
 //
 // The arithmetic, for one row and one activation vector: per block, the codes times the activations summed in one
-// chain of FMAs in a fixed position order, starting from zero; that sum times the block's scale added to the row's
+// chain of FMAs in a fixed position order, starting from zero (a nibble code enters as code * 16^k and its
+// activation as x * 16^-k, an exact rescaling that saves a shift per weight); that sum times the block's scale added to the row's
 // accumulator, block by block. Every kernel below, one vector or a tile of vectors, one group or several, does
 // exactly that, so a sequence gets the same bits alone or in a batch of any size. The kernels differ in how many
 // independent chains they run side by side: several groups for one vector (to hide FMA latency), or two groups
@@ -194,7 +195,8 @@ final class InterleavedRows {
 
     void matvec(ThreadTeam team, float[] x, float[] out) {
         float[] sums = blockSums(x);
-        team.forRange(rows / G, 4, (start, end) -> single(start, end, x, sums, out));
+        float[] xs = nibbles() ? stepOrder(x) : x;
+        team.forRange(rows / G, 4, (start, end) -> single(start, end, xs, sums, out));
     }
 
     /**
@@ -208,8 +210,8 @@ final class InterleavedRows {
             sums[b] = blockSums(xs[b]);
         }
         int tiles = batch / 4;
-        // nibble blocks are widened in their step order: the tiles read activations permuted to match
-        float[][] xt = nibbles() && tiles > 0 ? stepOrder(xs, 4 * tiles) : xs;
+        // nibble blocks are read in their step order: every kernel reads activations permuted (and scaled) to match
+        float[][] xt = nibbles() ? stepOrder(xs, batch) : xs;
         team.forRange(rows / G, 4, (start, end) -> {
             float[] w = SCRATCH.get();
             int g = start;
@@ -229,46 +231,71 @@ final class InterleavedRows {
                 }
             }
             for (int b = 4 * tiles; b < batch; b++) {
-                single(start, end, xs[b], sums[b], outs[b]);
+                single(start, end, xt[b], sums[b], outs[b]);
             }
             if (g < end) {
                 for (int b = 0; b < 4 * tiles; b++) {
-                    single(g, end, xs[b], sums[b], outs[b]);
+                    single(g, end, xt[b], sums[b], outs[b]);
                 }
             }
         });
     }
 
-    /** Copies of the first {@code n} vectors with each block's activations in the nibble step order. */
+    /** Copies of the first {@code n} vectors in the nibble step order, see {@link #stepOrder(float[])}. */
     private float[][] stepOrder(float[][] xs, int n) {
         float[][] out = new float[n][];
         for (int v = 0; v < n; v++) {
-            float[] x = xs[v];
-            float[] y = new float[x.length];
-            for (int b = 0; b < blocks; b++) {
-                for (int i = 0; i < 32; i++) {
-                    y[32 * b + i] = x[at(32 * b, i)];
-                }
-            }
-            out[v] = y;
+            out[v] = stepOrder(xs[v]);
         }
         return out;
     }
+
+    /**
+     * A copy of {@code x} with each block's activations in the nibble step order, step {@code i} scaled by
+     * {@link #STEP_SCALE}{@code [i % 8]}: the kernels multiply it by the nibble left in place (times 16^k), which
+     * saves a shift per weight, and the product is the same real number, so the same float.
+     */
+    private float[] stepOrder(float[] x) {
+        float[] y = new float[x.length];
+        for (int b = 0; b < blocks; b++) {
+            for (int i = 0; i < 32; i++) {
+                y[32 * b + i] = x[at(32 * b, i)] * STEP_SCALE[i & 7];
+            }
+        }
+        return y;
+    }
+
+    /**
+     * Nibble k of a 32-bit chunk as the kernels read it: masked in place, worth 16^k times the code, but for the
+     * top one, shifted down (masked in place it would read as negative). One operation per weight, not two.
+     */
+    private static IntVector nibble(IntVector chunk, int k) {
+        return k == 7 ? chunk.lanewise(VectorOperators.LSHR, 28) : chunk.and(0xF << 4 * k);
+    }
+
+    /** What step k's activation is multiplied by to undo {@link #nibble}'s 16^k: exact powers of two. */
+    private static final float[] STEP_SCALE = {1f, 0x1p-4f, 0x1p-8f, 0x1p-12f, 0x1p-16f, 0x1p-20f, 0x1p-24f, 1f};
 
     /** The codes of one block of two groups (at {@code o} and {@code o + groupBytes}) as floats: group A's, then B's. */
     private void widen(long o, float[] w) {
         long o1 = o + groupBytes;
         int n = per * G;
         if (nibbles()) {
+            // written out step by step, so that each mask is a constant
             for (int m = 0; m < 4; m++) {
-                IntVector v0 = chunk(o, m);
-                IntVector v1 = chunk(o1, m);
-                for (int k = 0; k < 8; k++) {
-                    int at = (8 * m + k) * G;
-                    ((FloatVector) v0.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convert(VectorOperators.I2F, 0))
-                            .intoArray(w, at);
-                    ((FloatVector) v1.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convert(VectorOperators.I2F, 0))
-                            .intoArray(w, n + at);
+                int at = 8 * m * G;
+                for (int g = 0; g < 2; g++) {
+                    IntVector v = chunk(g == 0 ? o : o1, m);
+                    int wo = g * n + at;
+                    ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).intoArray(w, wo);
+                    ((FloatVector) v.and(0xF0).convert(VectorOperators.I2F, 0)).intoArray(w, wo + G);
+                    ((FloatVector) v.and(0xF00).convert(VectorOperators.I2F, 0)).intoArray(w, wo + 2 * G);
+                    ((FloatVector) v.and(0xF000).convert(VectorOperators.I2F, 0)).intoArray(w, wo + 3 * G);
+                    ((FloatVector) v.and(0xF0000).convert(VectorOperators.I2F, 0)).intoArray(w, wo + 4 * G);
+                    ((FloatVector) v.and(0xF00000).convert(VectorOperators.I2F, 0)).intoArray(w, wo + 5 * G);
+                    ((FloatVector) v.and(0xF000000).convert(VectorOperators.I2F, 0)).intoArray(w, wo + 6 * G);
+                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0))
+                            .intoArray(w, wo + 7 * G);
                 }
             }
         } else {
@@ -487,7 +514,8 @@ final class InterleavedRows {
     }
 
     // Nibbles: step i of a block (i = 0..31) takes chunk m = i / 8 and its nibble k = i % 8, value
-    // (chunk >>> 4k) & 15, which is position 4m + k/2 + 16 (k % 2) of the block.
+    // (chunk >>> 4k) & 15, which is position 4m + k/2 + 16 (k % 2) of the block. The kernels read it through
+    // nibble() and multiply it by the step-ordered activations of stepOrder().
 
     private IntVector chunk(long block, int m) {
         return IntVector.fromMemorySegment(I, data, block + codesAt + 4L * G * m, LE);
@@ -510,11 +538,11 @@ final class InterleavedRows {
     private void q4OneBlock(long o, float[] x, int xb, float blockSum, float[] out, int r) {
         FloatVector s = FloatVector.zero(F);
         for (int m = 0; m < 4; m++) {
-            int p = xb + 4 * m;
+            int p = xb + 8 * m;
             IntVector v = chunk(o, m);
             for (int k = 0; k < 8; k++) {
-                s = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convert(VectorOperators.I2F, 0))
-                        .fma(FloatVector.broadcast(F, x[p + (k >> 1) + 16 * (k & 1)]), s);
+                s = ((FloatVector) nibble(v, k).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, x[p + k]),
+                        s);
             }
         }
         finishQ4(s, o, blockSum, FloatVector.fromArray(F, out, r)).intoArray(out, r);
@@ -548,21 +576,17 @@ final class InterleavedRows {
         FloatVector s2 = FloatVector.zero(F);
         FloatVector s3 = FloatVector.zero(F);
         for (int m = 0; m < 4; m++) {
-            int p = xb + 4 * m;
+            int p = xb + 8 * m;
             IntVector v0 = chunk(o0, m);
             IntVector v1 = chunk(o1, m);
             IntVector v2 = chunk(o2, m);
             IntVector v3 = chunk(o3, m);
             for (int k = 0; k < 8; k++) {
-                FloatVector xv = FloatVector.broadcast(F, x[p + (k >> 1) + 16 * (k & 1)]);
-                s0 = ((FloatVector) v0.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convert(VectorOperators.I2F, 0))
-                        .fma(xv, s0);
-                s1 = ((FloatVector) v1.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convert(VectorOperators.I2F, 0))
-                        .fma(xv, s1);
-                s2 = ((FloatVector) v2.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convert(VectorOperators.I2F, 0))
-                        .fma(xv, s2);
-                s3 = ((FloatVector) v3.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).convert(VectorOperators.I2F, 0))
-                        .fma(xv, s3);
+                FloatVector xv = FloatVector.broadcast(F, x[p + k]);
+                s0 = ((FloatVector) nibble(v0, k).convert(VectorOperators.I2F, 0)).fma(xv, s0);
+                s1 = ((FloatVector) nibble(v1, k).convert(VectorOperators.I2F, 0)).fma(xv, s1);
+                s2 = ((FloatVector) nibble(v2, k).convert(VectorOperators.I2F, 0)).fma(xv, s2);
+                s3 = ((FloatVector) nibble(v3, k).convert(VectorOperators.I2F, 0)).fma(xv, s3);
             }
         }
         s0.intoArray(chains, 0);
