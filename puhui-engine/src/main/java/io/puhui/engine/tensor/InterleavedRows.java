@@ -10,8 +10,8 @@
 //
 // The arithmetic, for one row and one activation vector: per block, the codes times the activations summed in one
 // chain of FMAs in a fixed position order, starting from zero (a nibble code enters as code * 16^k and its
-// activation as x * 16^-k, an exact rescaling that saves a shift per weight); that sum times the block's scale added to the row's
-// accumulator, block by block. Every kernel below, one vector or a tile of vectors, one group or several, does
+// activation as x * 16^-k, an exact rescaling that saves a shift per weight); that sum times the block's scale
+// added to the row's accumulator, block by block. Every kernel below, one vector or a tile of vectors, one group or several, does
 // exactly that, so a sequence gets the same bits alone or in a batch of any size. The kernels differ in how many
 // independent chains they run side by side: several groups for one vector (to hide FMA latency), or two groups
 // times four vectors, from codes widened to floats once per block for the whole batch.
